@@ -1,0 +1,82 @@
+#include "collector/collector.h"
+
+#include <spdlog/spdlog.h>
+
+#include "collector/auth/bearer_authorizer.h"
+#include "collector/auth/token_store.h"
+#include "collector/http/handlers.h"
+#include "collector/http/server.h"
+
+namespace hivewatch {
+
+struct Collector::Impl {
+  CollectorConfig config;
+  std::unique_ptr<Storage> storage;
+  std::unique_ptr<TokenStore> tokens;
+  std::unique_ptr<BearerAuthorizer> authorizer;
+  std::unique_ptr<Router> router;
+  HandlerContext context;
+  std::unique_ptr<HttpServer> server;
+};
+
+Collector::Collector(CollectorConfig config) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+}
+
+Collector::~Collector() { Stop(); }
+
+Status Collector::Start() {
+  Impl& s = *impl_;
+  Result<std::unique_ptr<Storage>> storage = OpenStorage(s.config.storage);
+  HW_RETURN_IF_ERROR(storage.status());
+  s.storage = std::move(storage).value();
+
+  if (s.config.no_auth) {
+    spdlog::warn("AUTHENTICATION IS DISABLED (--no-auth): anyone who can reach {} can push and "
+                 "read data. Use this for local experiments only.", s.config.listen);
+  } else {
+    Result<std::unique_ptr<TokenStore>> tokens = TokenStore::Open(s.config.data_dir);
+    HW_RETURN_IF_ERROR(tokens.status());
+    s.tokens = std::move(tokens).value();
+    Result<std::vector<TokenInfo>> list = s.tokens->List();
+    bool any_active = false;
+    if (list.ok()) {
+      for (const auto& t : *list) any_active = any_active || !t.revoked_ms;
+    }
+    if (!any_active) {
+      spdlog::warn("no API tokens exist yet, so every request will be refused (401). Create "
+                   "one: hivewatch-collector --data-dir {} token create --name NAME --scope "
+                   "ingest,read", s.config.data_dir);
+    }
+  }
+  s.authorizer = std::make_unique<BearerAuthorizer>(s.tokens.get(), s.config.no_auth);
+  s.router = std::make_unique<Router>(s.authorizer.get());
+  s.context.storage = s.storage.get();
+  s.context.config = &s.config;
+  AddRoutes(s.router.get(), &s.context);
+
+  ServerOptions options;
+  options.listen = s.config.listen;
+  options.worker_threads = s.config.http_workers;
+  options.read_timeout_ms = s.config.read_timeout_ms;
+  // The raw body is limited like the decompressed one: compressed data is never larger.
+  options.max_body_bytes = s.config.max_body_bytes;
+  s.server = std::make_unique<HttpServer>(options, *s.router);
+  return s.server->Start();
+}
+
+std::string Collector::BoundAddress() const {
+  return impl_->server ? impl_->server->BoundAddress() : "";
+}
+
+void Collector::Stop() {
+  Impl& s = *impl_;
+  if (s.server) {
+    s.server->Stop();
+    s.server.reset();
+  }
+  s.storage.reset();  // drains the writer and closes the database
+  s.tokens.reset();
+}
+
+}  // namespace hivewatch

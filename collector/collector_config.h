@@ -1,0 +1,35 @@
+// The collector's configuration: defaults, the TOML file (--config) and validation.
+// See docs/configuration.md for every key; packaging/collector.toml is the commented default.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "collector/storage/storage.h"
+#include "common/batch_codec.h"
+#include "common/status.h"
+
+namespace hivewatch {
+
+struct CollectorConfig {
+  std::string listen = "127.0.0.1:9800";
+  std::string data_dir = "/var/lib/hivewatch-collector";
+  bool no_auth = false;              // accept unauthenticated ingest and reads (experiments only)
+  std::string log_level = "info";    // trace, debug, info, warn, error
+
+  size_t max_body_bytes = 16 * 1024 * 1024;  // after decompression
+  DecodeLimits decode;
+
+  int http_workers = 16;
+  int read_timeout_ms = 30000;
+
+  StorageOptions storage;  // storage.data_dir is filled from data_dir
+};
+
+// Reads a TOML file over the defaults. Unknown keys and wrong types are errors naming the key.
+Result<CollectorConfig> LoadCollectorConfig(const std::string& path);
+
+// Checks values (ranges, known names); fills derived fields.
+Status ValidateCollectorConfig(CollectorConfig* config);
+
+}  // namespace hivewatch

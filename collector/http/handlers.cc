@@ -1,0 +1,34 @@
+// Every endpoint and the scope it needs, in one table-like place; plus the small meta
+// endpoints (health, readiness, OpenAPI).
+#include "collector/http/handlers.h"
+
+#include "collector/http/embedded_files.h"
+
+namespace hivewatch {
+
+void AddRoutes(Router* router, const HandlerContext* ctx) {
+  auto bind = [ctx](HttpResponse (*fn)(const HttpRequest&, const HandlerContext&)) {
+    return [ctx, fn](const HttpRequest& r) { return fn(r, *ctx); };
+  };
+  router->Add("POST", "/api/v1/push", Scope::kIngest, bind(HandlePush));
+  router->Add("GET", "/api/v1/logs", Scope::kRead, bind(HandleLogs));
+  router->Add("GET", "/api/v1/hosts", Scope::kRead, bind(HandleHosts));
+
+  router->Add("GET", "/healthz", Scope::kNoScope, [](const HttpRequest&) {
+    return HttpResponse::Json(R"({"status":"ok"})");
+  });
+  router->Add("GET", "/readyz", Scope::kNoScope, [ctx](const HttpRequest&) {
+    if (!ctx->storage->Ready()) {
+      return HttpResponse::Json(R"({"status":"unavailable","error":"storage is not ready"})", 503);
+    }
+    return HttpResponse::Json(R"({"status":"ready"})");
+  });
+  router->Add("GET", "/api/v1/openapi.yaml", Scope::kNoScope, [](const HttpRequest&) {
+    HttpResponse r;
+    r.content_type = "application/yaml";
+    r.body = std::string(FindEmbeddedFile("openapi.yaml").value_or(""));
+    return r;
+  });
+}
+
+}  // namespace hivewatch

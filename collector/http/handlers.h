@@ -1,0 +1,27 @@
+// The API's endpoint handlers (docs/api.md) and the one place that wires them into a Router.
+// Handlers are thread-safe: they only read the context and call the thread-safe Storage.
+#pragma once
+
+#include "collector/collector_config.h"
+#include "collector/http/router.h"
+#include "collector/storage/storage.h"
+
+namespace hivewatch {
+
+struct HandlerContext {
+  Storage* storage = nullptr;
+  const CollectorConfig* config = nullptr;
+};
+
+// push_handler.cc
+HttpResponse HandlePush(const HttpRequest& request, const HandlerContext& ctx);
+// query_handlers.cc
+HttpResponse HandleLogs(const HttpRequest& request, const HandlerContext& ctx);
+HttpResponse HandleHosts(const HttpRequest& request, const HandlerContext& ctx);
+// Parses GET /api/v1/logs parameters into a LogQuery; throws HttpError(400) naming the parameter.
+LogQuery ParseLogQueryParams(const HttpRequest& request);
+
+// Registers every endpoint with the scope it needs (handlers.cc).
+void AddRoutes(Router* router, const HandlerContext* ctx);
+
+}  // namespace hivewatch

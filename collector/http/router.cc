@@ -1,0 +1,56 @@
+#include "collector/http/router.h"
+
+namespace hivewatch {
+
+void Router::Add(const std::string& method, const std::string& path, Scope required,
+                 Handler handler) {
+  routes_.push_back(Route{method, path, required, std::move(handler)});
+}
+
+bool Router::Matches(const Route& route, const std::string& path) const {
+  if (!route.path.empty() && route.path.back() == '*') {
+    return path.compare(0, route.path.size() - 1, route.path, 0, route.path.size() - 1) == 0;
+  }
+  return route.path == path;
+}
+
+HttpResponse Router::Dispatch(const HttpRequest& request) const {
+  bool path_known = false;
+  std::string allowed;
+  for (const Route& route : routes_) {
+    if (!Matches(route, request.path)) continue;
+    path_known = true;
+    bool method_ok = route.method == request.method ||
+                     (route.method == "GET" && request.method == "HEAD");
+    if (!method_ok) {
+      allowed += (allowed.empty() ? "" : ", ") + route.method;
+      continue;
+    }
+    if (route.required != Scope::kNoScope && authorizer_ != nullptr) {
+      Result<Scopes> scopes = authorizer_->Authorize(request);
+      ThrowIfError(scopes.status());
+      if (!scopes->Has(route.required)) {
+        static const char* kNames[] = {"", "ingest", "read", "admin"};
+        throw HttpError(403, "this token lacks the '" +
+                                 std::string(kNames[static_cast<int>(route.required)]) +
+                                 "' scope needed for " + request.path);
+      }
+    }
+    return route.handler(request);
+  }
+  if (path_known) {
+    HttpError e(405, "method " + request.method + " not allowed on " + request.path +
+                         " (allowed: " + allowed + ")");
+    throw e;
+  }
+  throw HttpError(404, "no such endpoint: " + request.path);
+}
+
+std::string Router::RouteName(const HttpRequest& request) const {
+  for (const Route& route : routes_) {
+    if (Matches(route, request.path)) return route.path;
+  }
+  return "other";
+}
+
+}  // namespace hivewatch

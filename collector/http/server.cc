@@ -1,0 +1,280 @@
+#include "collector/http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace hivewatch {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+HttpRequest ToRequest(http::request<http::string_body>&& raw, const std::string& remote) {
+  HttpRequest req;
+  req.method = std::string(raw.method_string());
+  req.target = std::string(raw.target());
+  const std::string& t = req.target;
+  size_t q = t.find('?');
+  req.path = UrlDecode(t.substr(0, q));
+  if (q != std::string::npos) {
+    size_t pos = q + 1;
+    while (pos <= t.size()) {
+      size_t amp = t.find('&', pos);
+      std::string pair = t.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+      if (!pair.empty()) {
+        size_t eq = pair.find('=');
+        std::string key = UrlDecode(pair.substr(0, eq));
+        std::string value = eq == std::string::npos ? "" : UrlDecode(pair.substr(eq + 1));
+        req.query.emplace(std::move(key), std::move(value));
+      }
+      if (amp == std::string::npos) break;
+      pos = amp + 1;
+    }
+  }
+  for (const auto& field : raw) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers[name] = std::string(field.value());
+  }
+  req.body = std::move(raw.body());
+  req.remote = remote;
+  return req;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(ServerOptions opts, const Router& r)
+      : options(std::move(opts)), router(r), acceptor(asio::make_strand(ioc)),
+        workers(static_cast<size_t>(std::max(1, options.worker_threads))) {}
+
+  ServerOptions options;
+  const Router& router;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::thread_pool workers;
+  std::vector<std::thread> io_threads;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
+
+  // Runs a request through the router, mapping every error to a JSON body in one place.
+  HttpResponse Handle(const HttpRequest& req) {
+    auto started = std::chrono::steady_clock::now();
+    HttpResponse resp;
+    try {
+      resp = router.Dispatch(req);
+    } catch (const HttpError& e) {
+      resp = HttpResponse::Json(ErrorBody(e.what()), e.status());
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: internal error: {}", req.method, req.path, e.what());
+      resp = HttpResponse::Json(ErrorBody(std::string("internal error: ") + e.what()), 500);
+    }
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - started).count();
+    if (resp.status >= 500) {
+      spdlog::warn("{} {} {} -> {} in {} us: {}", req.remote, req.method, req.path, resp.status,
+                   us, resp.body);
+    } else {
+      spdlog::debug("{} {} {} -> {} in {} us", req.remote, req.method, req.path, resp.status, us);
+    }
+    return resp;
+  }
+
+  void Accept();
+};
+
+namespace {
+
+// One connection: read a request, hand it to the worker pool, write the answer, repeat.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, HttpServer::Impl* server)
+      : stream_(std::move(socket)), server_(server) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  void Start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(server_->options.max_body_bytes);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(std::chrono::milliseconds(server_->options.read_timeout_ms));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->OnRead(ec);
+                     });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      return Close();
+    }
+    if (ec == http::error::body_limit) {
+      return WriteError(413, "request body exceeds the limit of " +
+                                 std::to_string(server_->options.max_body_bytes) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      return WriteError(431, "request headers exceed the limit of 65536 bytes");
+    }
+    if (ec) return WriteError(400, "malformed HTTP request: " + ec.message());
+    if (server_->stopping) return WriteError(503, "the collector is shutting down");
+
+    keep_alive_ = parser_->get().keep_alive();
+    const unsigned version = parser_->get().version();
+    const bool head = parser_->get().method() == http::verb::head;
+    HttpRequest req = ToRequest(parser_->release(), remote_);
+    server_->in_flight++;
+    // Handlers may block (storage commits): run them on the worker pool, not an I/O thread.
+    asio::post(server_->workers, [self = shared_from_this(), req = std::move(req), version, head] {
+      HttpResponse resp = self->server_->Handle(req);
+      asio::post(self->stream_.get_executor(), [self, resp = std::move(resp), version, head] {
+        self->Write(resp, version, head);
+      });
+    });
+  }
+
+  void WriteError(int status, const std::string& message) {
+    keep_alive_ = false;
+    server_->in_flight++;
+    Write(HttpResponse::Json(ErrorBody(message), status), 11, false);
+  }
+
+  void Write(const HttpResponse& resp, unsigned version, bool head) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(resp.status), version);
+    res->set(http::field::server, "hivewatch-collector");
+    res->set(http::field::content_type, resp.content_type);
+    for (const auto& [k, v] : resp.headers) res->set(k, v);
+    res->keep_alive(keep_alive_ && !server_->stopping);
+    if (!head) res->body() = resp.body;
+    res->prepare_payload();
+    if (head) res->content_length(resp.body.size());
+    stream_.expires_after(std::chrono::milliseconds(server_->options.read_timeout_ms));
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        self->server_->in_flight--;
+                        if (ec || !res->keep_alive()) return self->Close();
+                        self->Read();
+                      });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpServer::Impl* server_;
+  std::string remote_;
+  bool keep_alive_ = true;
+};
+
+}  // namespace
+
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), this)->Start();
+    } else {
+      spdlog::warn("accept failed: {}", ec.message());
+    }
+    Accept();
+  });
+}
+
+HttpServer::HttpServer(ServerOptions options, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+
+HttpServer::~HttpServer() { Stop(0); }
+
+Status HttpServer::Start() {
+  const std::string& listen = impl_->options.listen;
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return InvalidArgument("listen address '" + listen + "' must be host:port");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) {
+    return InvalidArgument("listen address '" + listen + "' has an invalid port");
+  }
+  beast::error_code ec;
+  auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) return InvalidArgument("listen address '" + listen + "': invalid IP address");
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+  auto& acc = impl_->acceptor;
+  if (acc.open(endpoint.protocol(), ec) || acc.set_option(asio::socket_base::reuse_address(true), ec) ||
+      acc.bind(endpoint, ec) || acc.listen(asio::socket_base::max_listen_connections, ec)) {
+    return Unavailable("cannot listen on " + listen + ": " + ec.message());
+  }
+  impl_->Accept();
+  for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i) {
+    impl_->io_threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  return Status::Ok();
+}
+
+std::string HttpServer::BoundAddress() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  if (ec) return "";
+  std::string host = ep.address().to_string();
+  if (ep.address().is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(ep.port());
+}
+
+void HttpServer::Stop(int drain_timeout_ms) {
+  if (impl_->io_threads.empty()) return;
+  impl_->stopping = true;
+  asio::post(impl_->acceptor.get_executor(), [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_timeout_ms);
+  while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (impl_->in_flight > 0) {
+    spdlog::warn("stopping with {} request(s) still in flight", impl_->in_flight.load());
+  }
+  impl_->ioc.stop();
+  for (auto& t : impl_->io_threads) t.join();
+  impl_->io_threads.clear();
+  impl_->workers.join();
+}
+
+}  // namespace hivewatch

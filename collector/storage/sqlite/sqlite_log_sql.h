@@ -1,0 +1,39 @@
+// Turns a LogQuery into one SQL statement over the SQLite schema (sqlite_schema.h) plus its
+// parameters. The statement's text depends only on which filters are present (list filters
+// travel as one JSON-array parameter each), so connections can cache the prepared statement.
+// Pure functions: thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "collector/query/log_query.h"
+
+namespace hivewatch::sqlite {
+
+// A text term as the index sees it: `tokens` are the term's index tokens (from TextTokenizer).
+struct TokenizedTerm {
+  const TextTerm* term = nullptr;
+  std::vector<std::string> tokens;
+};
+
+// The FTS5 MATCH expression requiring every token of every term: each token becomes an FTS5
+// string ("" doubles embedded quotes) so user text is never FTS5 syntax, the last token of a
+// prefix term becomes `"text" *`, and all are ANDed. Empty when no term has a token.
+std::string FtsMatchExpression(const std::vector<TokenizedTerm>& terms);
+
+struct LogSql {
+  std::string sql;
+  std::vector<std::variant<int64_t, std::string>> params;  // ?1, ?2, ... in order
+};
+
+// Columns: id, ts, host, service, level, message, fields; newest first. Asks for
+// `query.limit + 1` rows so that the caller can tell whether there is a next page. `terms`
+// holds query.terms tokenized. A term of several tokens must also match as a phrase
+// (hw_phrase); a term without any token (e.g. "-" or "::") cannot be found through the index
+// and is matched as a literal substring instead.
+LogSql BuildLogQuerySql(const LogQuery& query, const std::vector<TokenizedTerm>& terms);
+
+}  // namespace hivewatch::sqlite

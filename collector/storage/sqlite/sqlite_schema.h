@@ -1,0 +1,109 @@
+// The SQLite backend's schema and the fixed statements of its write path, in one place so the
+// layout can be read (and reviewed) without the C++ around it.
+#pragma once
+
+namespace hivewatch::sqlite_schema {
+
+// Stored in PRAGMA user_version. A database with a newer version is refused rather than
+// misread; an older one would be migrated here.
+inline constexpr int kVersion = 1;
+
+// Logs: `id` is the arrival order (ids increase in batch order). One secondary index (ts) keeps
+// the write path cheap: it serves time windows and `ORDER BY ts DESC, id DESC` (index entries
+// are (ts, rowid)), host/service/level are checked on the rows it yields. The full-text index
+// is an external-content FTS5 table, so messages are stored once; detail=none and columnsize=0
+// (no positions, no per-row sizes: we rank by time, not relevance) more than halve its write
+// cost, and sqlite_fts.h explains how phrases are matched without positions.
+inline constexpr const char* kCreate = R"sql(
+CREATE TABLE IF NOT EXISTS logs (
+  id      INTEGER PRIMARY KEY,
+  ts      INTEGER NOT NULL,
+  host    TEXT NOT NULL,
+  service TEXT NOT NULL,
+  level   INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  fields  TEXT
+);
+CREATE INDEX IF NOT EXISTS logs_by_ts ON logs (ts);
+CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5 (
+  message, content='logs', content_rowid='id', detail=none, columnsize=0
+);
+
+-- Idempotency: one row per accepted batch, written in the same transaction as its data.
+-- received_ms lets retention forget old ids.
+CREATE TABLE IF NOT EXISTS batches (
+  agent_id    TEXT NOT NULL,
+  batch_id    TEXT NOT NULL,
+  received_ms INTEGER NOT NULL,
+  PRIMARY KEY (agent_id, batch_id)
+) WITHOUT ROWID;
+
+-- Metrics: labels are canonical JSON (keys sorted), so equal label sets compare equal.
+CREATE TABLE IF NOT EXISTS series (
+  id     INTEGER PRIMARY KEY,
+  host   TEXT NOT NULL,
+  name   TEXT NOT NULL,
+  type   TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  UNIQUE (host, name, labels)
+);
+-- value may be NULL: SQLite stores NaN as NULL.
+CREATE TABLE IF NOT EXISTS samples (
+  series_id INTEGER NOT NULL,
+  ts        INTEGER NOT NULL,
+  value     REAL,
+  PRIMARY KEY (series_id, ts)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS hosts (
+  host          TEXT PRIMARY KEY,
+  agent_id      TEXT NOT NULL,
+  agent_version TEXT NOT NULL,
+  first_seen    INTEGER NOT NULL,
+  last_seen     INTEGER NOT NULL,
+  batches       INTEGER NOT NULL,
+  log_lines     INTEGER NOT NULL,
+  samples       INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+// Write path (prepared once on the writer connection).
+inline constexpr const char* kInsertBatchId =
+    "INSERT INTO batches (agent_id, batch_id, received_ms) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT DO NOTHING";
+inline constexpr const char* kInsertLog =
+    "INSERT INTO logs (ts, host, service, level, message, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+inline constexpr const char* kMaxLogId = "SELECT coalesce(max(id), 0) FROM logs";
+// Indexes the messages of every log row written after ?1 in the current transaction. Run once
+// per group commit, after the per-batch savepoints: FTS5 flushes its pending index at every
+// SAVEPOINT, so indexing inside them would write one tiny segment per batch.
+inline constexpr const char* kIndexNewLogs =
+    "INSERT INTO logs_fts (rowid, message) SELECT id, message FROM logs WHERE id > ?1";
+inline constexpr const char* kFindSeries =
+    "SELECT id FROM series WHERE host = ?1 AND name = ?2 AND labels = ?3";
+inline constexpr const char* kInsertSeries =
+    "INSERT INTO series (host, name, type, labels) VALUES (?1, ?2, ?3, ?4)";
+inline constexpr const char* kUpsertSample =
+    "INSERT OR REPLACE INTO samples (series_id, ts, value) VALUES (?1, ?2, ?3)";
+inline constexpr const char* kUpsertHost = R"sql(
+INSERT INTO hosts (host, agent_id, agent_version, first_seen, last_seen, batches, log_lines,
+                   samples)
+VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5, ?6)
+ON CONFLICT (host) DO UPDATE SET
+  agent_id = excluded.agent_id,
+  agent_version = excluded.agent_version,
+  last_seen = max(last_seen, excluded.last_seen),
+  batches = batches + 1,
+  log_lines = log_lines + excluded.log_lines,
+  samples = samples + excluded.samples
+)sql";
+
+// Read path.
+inline constexpr const char* kListHosts =
+    "SELECT host, agent_id, agent_version, first_seen, last_seen, batches, log_lines, samples "
+    "FROM hosts ORDER BY host";
+inline constexpr const char* kCountLogs = "SELECT count(*) FROM logs";
+inline constexpr const char* kCountSeries = "SELECT count(*) FROM series";
+inline constexpr const char* kCountSamples = "SELECT count(*) FROM samples";
+
+}  // namespace hivewatch::sqlite_schema

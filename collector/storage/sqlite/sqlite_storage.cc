@@ -1,0 +1,564 @@
+#include "collector/storage/sqlite/sqlite_storage.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <system_error>
+#include <utility>
+#include <variant>
+
+#include "collector/storage/sqlite/sqlite_db.h"
+#include "collector/storage/sqlite/sqlite_fts.h"
+#include "collector/storage/sqlite/sqlite_log_sql.h"
+#include "collector/storage/sqlite/sqlite_schema.h"
+
+namespace hivewatch {
+namespace {
+
+namespace fs = std::filesystem;
+using sqlite::Connection;
+using sqlite::Stmt;
+
+constexpr int kBusyTimeoutMs = 5000;
+constexpr size_t kMaxIdleReaders = 8;
+
+// Canonical JSON object for labels and fields: std::map keeps the keys sorted.
+std::string LabelsJson(const Labels& labels) { return nlohmann::json(labels).dump(); }
+
+Labels ParseLabelsJson(const std::string& text) {
+  Labels labels;
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return labels;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.value().is_string()) labels.emplace(it.key(), it.value().get<std::string>());
+  }
+  return labels;
+}
+
+Level LevelFromInt(int64_t value) {
+  if (value < 0 || value >= kLevelCount) return Level::kInfo;
+  return static_cast<Level>(value);
+}
+
+int64_t FileSizeOrZero(const std::string& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  return ec ? 0 : static_cast<int64_t>(size);
+}
+
+// Runs a statement that returns no rows, from `conn`'s statement cache.
+Status Run(Connection& conn, const std::string& sql) {
+  auto stmt = conn.Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  const int rc = stmt->Run();
+  if (rc != SQLITE_DONE) return conn.Error(rc, sql);
+  return Status::Ok();
+}
+
+Status ConfigureWriter(Connection& conn, bool synchronous_full) {
+  {
+    auto stmt = conn.Prepare("PRAGMA journal_mode = WAL");
+    if (!stmt.ok()) return stmt.status();
+    const int rc = stmt->Step();
+    if (rc != SQLITE_ROW) return conn.Error(rc, "enabling WAL mode");
+    if (stmt->ColumnText(0) != "wal") {
+      return Internal("cannot enable WAL mode (journal_mode is '" + stmt->ColumnText(0) + "')");
+    }
+  }
+  HW_RETURN_IF_ERROR(conn.Exec(synchronous_full ? "PRAGMA synchronous = FULL"
+                                                : "PRAGMA synchronous = NORMAL"));
+  // A larger page cache keeps the hot right edge of the tables and the FTS segments being
+  // merged in memory. Checkpoints are driven by SqliteStorage::OnWalCommit instead of the
+  // automatic ones; journal_size_limit shrinks the WAL back after a large burst.
+  HW_RETURN_IF_ERROR(conn.Exec("PRAGMA cache_size = -65536"));
+  HW_RETURN_IF_ERROR(conn.Exec("PRAGMA journal_size_limit = 67108864"));
+  HW_RETURN_IF_ERROR(conn.Exec("PRAGMA temp_store = MEMORY"));
+
+  HW_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+  Status status = [&]() -> Status {
+    auto version = conn.QueryInt("PRAGMA user_version");
+    if (!version.ok()) return version.status();
+    if (*version > sqlite_schema::kVersion) {
+      return Internal("database schema version " + std::to_string(*version) +
+                      " is newer than this collector supports (" +
+                      std::to_string(sqlite_schema::kVersion) + ")");
+    }
+    HW_RETURN_IF_ERROR(conn.Exec(sqlite_schema::kCreate));
+    return conn.Exec(("PRAGMA user_version = " + std::to_string(sqlite_schema::kVersion)).c_str());
+  }();
+  if (!status.ok()) {
+    (void)conn.Exec("ROLLBACK");
+    return status.WithPrefix("creating the schema");
+  }
+  return conn.Exec("COMMIT");
+}
+
+}  // namespace
+
+// One Append() call waiting for the writer. Lives on the caller's stack; the writer fills in
+// the outcome, then sets `done` under mu_.
+struct SqliteStorage::PendingAppend {
+  const Batch* batch = nullptr;
+  int64_t received_ms = 0;
+  size_t rows = 0;
+  std::chrono::steady_clock::time_point enqueued;
+  Status status;
+  bool duplicate = false;
+  bool done = false;
+};
+
+// A read-only connection, with the tokenizer that splits query terms like the index does.
+struct SqliteStorage::Reader {
+  std::unique_ptr<Connection> conn;
+  std::unique_ptr<sqlite::TextTokenizer> tokenizer;
+};
+
+// A reader borrowed from the pool; returned on destruction.
+class SqliteStorage::ReaderLease {
+ public:
+  ReaderLease(SqliteStorage* owner, std::unique_ptr<Reader> reader)
+      : owner_(owner), reader_(std::move(reader)) {}
+  ReaderLease(ReaderLease&&) = default;
+  ReaderLease& operator=(ReaderLease&&) = delete;
+  ~ReaderLease() {
+    if (reader_) owner_->ReleaseReader(std::move(reader_));
+  }
+  Connection& operator*() { return *reader_->conn; }
+  Connection* operator->() { return reader_->conn.get(); }
+  const sqlite::TextTokenizer& tokenizer() const { return *reader_->tokenizer; }
+
+ private:
+  SqliteStorage* owner_;
+  std::unique_ptr<Reader> reader_;
+};
+
+Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const StorageOptions& options) {
+  if (options.data_dir.empty()) return InvalidArgument("storage: data_dir is not set");
+  const fs::path dir(options.data_dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return Unavailable("cannot create data directory '" + dir.string() + "': " + ec.message());
+  }
+  if (!fs::is_directory(dir, ec)) {
+    return InvalidArgument("data directory '" + dir.string() + "' is not a directory");
+  }
+  // The WAL and its index are files next to the database: the directory must be writable.
+  if (::access(dir.c_str(), W_OK) != 0) {
+    return Unavailable("data directory '" + dir.string() + "' is not writable: " +
+                       std::strerror(errno));
+  }
+  std::string path = (dir / "hivewatch.db").string();
+  auto writer =
+      Connection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, kBusyTimeoutMs);
+  if (!writer.ok()) return writer.status();
+  Status status = ConfigureWriter(**writer, options.synchronous_full);
+  if (!status.ok()) return status.WithPrefix(path);
+  auto checkpointer = Connection::Open(path, SQLITE_OPEN_READWRITE, kBusyTimeoutMs);
+  if (!checkpointer.ok()) return checkpointer.status();
+  status = (*checkpointer)
+               ->Exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
+                                               : "PRAGMA synchronous = NORMAL");
+  if (!status.ok()) return status;
+  return std::unique_ptr<SqliteStorage>(new SqliteStorage(
+      options, std::move(path), std::move(*writer), std::move(*checkpointer)));
+}
+
+SqliteStorage::SqliteStorage(const StorageOptions& options, std::string path,
+                             std::unique_ptr<Connection> writer,
+                             std::unique_ptr<Connection> checkpointer)
+    : options_(options),
+      path_(std::move(path)),
+      writer_(std::move(writer)),
+      checkpointer_(std::move(checkpointer)) {
+  sqlite3_wal_hook(writer_->db(), &SqliteStorage::OnWalCommit, this);
+  checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+  writer_thread_ = std::thread([this] { WriterLoop(); });
+}
+
+SqliteStorage::~SqliteStorage() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  writer_thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  checkpoint_thread_.join();
+  checkpointer_.reset();
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    idle_readers_.clear();  // a checkpoint cannot pass a reader's snapshot
+  }
+  Status status = writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  if (!status.ok()) spdlog::warn("storage: closing {}: {}", path_, status.message());
+  writer_.reset();
+}
+
+Result<AppendResult> SqliteStorage::Append(const Batch& batch, int64_t received_ms) {
+  PendingAppend append;
+  append.batch = &batch;
+  append.received_ms = received_ms;
+  append.rows = batch.logs.size();
+  for (const MetricSeries& series : batch.metrics) append.rows += series.samples.size();
+  append.enqueued = std::chrono::steady_clock::now();
+
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return Unavailable("storage is shutting down");
+  queue_.push_back(&append);
+  queued_rows_ += append.rows;
+  queue_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return append.done; });
+  if (!append.status.ok()) return append.status;
+  return AppendResult{append.duplicate};
+}
+
+void SqliteStorage::WriterLoop() {
+  const auto max_wait = std::chrono::milliseconds(std::max(0, options_.max_batch_wait_ms));
+  std::vector<PendingAppend*> group;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    queue_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    if (queue_.empty()) return;  // stopping, and everything queued has been committed
+
+    // Give concurrent pushers until the oldest queued batch has waited max_wait to join this
+    // commit. Under load the previous commit already took that long, so there is no extra wait.
+    const auto deadline = queue_.front()->enqueued + max_wait;
+    queue_cv_.wait_until(lock, deadline,
+                         [&] { return stopping_ || queued_rows_ >= kMaxRowsPerCommit; });
+
+    size_t rows = 0;
+    while (!queue_.empty() &&
+           (group.empty() || rows + queue_.front()->rows <= kMaxRowsPerCommit)) {
+      PendingAppend* append = queue_.front();
+      queue_.pop_front();
+      queued_rows_ -= append->rows;
+      rows += append->rows;
+      group.push_back(append);
+    }
+
+    lock.unlock();
+    const Status status = CommitGroup(group);
+    if (!status.ok()) spdlog::error("storage: commit failed: {}", status.message());
+    lock.lock();
+
+    last_commit_failed_ = !status.ok();
+    for (PendingAppend* append : group) append->done = true;
+    group.clear();
+    done_cv_.notify_all();
+  }
+}
+
+Status SqliteStorage::CommitGroup(const std::vector<PendingAppend*>& group) {
+  Connection& db = *writer_;
+  // A failure that loses the whole transaction: every batch in it gets the error, including
+  // those that looked like duplicates (their original may have been in this transaction).
+  auto fail_all = [&](const Status& status) {
+    for (PendingAppend* append : group) {
+      append->status = status;
+      append->duplicate = false;
+    }
+    if (!sqlite3_get_autocommit(db.db())) (void)db.Exec("ROLLBACK");
+    return status;
+  };
+
+  Status status = Run(db, "BEGIN IMMEDIATE");
+  if (!status.ok()) return fail_all(status);
+  auto last_id = db.QueryInt(sqlite_schema::kMaxLogId);
+  if (!last_id.ok()) return fail_all(last_id.status());
+
+  bool new_logs = false;
+  for (PendingAppend* append : group) {
+    status = Run(db, "SAVEPOINT batch");
+    if (!status.ok()) return fail_all(status);
+    Status batch_status = WriteBatch(*append, &append->duplicate);
+    if (batch_status.ok()) {
+      status = Run(db, "RELEASE batch");
+      if (!status.ok()) return fail_all(status);
+      new_logs = new_logs || (!append->duplicate && !append->batch->logs.empty());
+      continue;
+    }
+    // Some errors (SQLITE_FULL, IOERR, NOMEM) may make SQLite roll back the whole transaction.
+    if (sqlite3_get_autocommit(db.db())) return fail_all(batch_status);
+    append->status = batch_status;
+    append->duplicate = false;
+    status = Run(db, "ROLLBACK TO batch");
+    if (status.ok()) status = Run(db, "RELEASE batch");
+    if (!status.ok()) return fail_all(status);
+  }
+
+  if (new_logs) {
+    auto index = db.Prepare(sqlite_schema::kIndexNewLogs);
+    if (!index.ok()) return fail_all(index.status());
+    index->BindInt64(1, *last_id);
+    const int rc = index->Run();
+    if (rc != SQLITE_DONE) return fail_all(db.Error(rc, "indexing log messages"));
+  }
+  status = Run(db, "COMMIT");
+  if (!status.ok()) return fail_all(status);
+  return Status::Ok();
+}
+
+Status SqliteStorage::WriteBatch(const PendingAppend& append, bool* duplicate) {
+  Connection& db = *writer_;
+  const Batch& batch = *append.batch;
+  *duplicate = false;
+  {
+    auto stmt = db.Prepare(sqlite_schema::kInsertBatchId);
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, batch.agent.id);
+    stmt->BindText(2, batch.batch_id);
+    stmt->BindInt64(3, append.received_ms);
+    const int rc = stmt->Run();
+    if (rc != SQLITE_DONE) return db.Error(rc, "recording the batch id");
+    if (sqlite3_changes(db.db()) == 0) {
+      *duplicate = true;
+      return Status::Ok();
+    }
+  }
+
+  if (!batch.logs.empty()) {
+    auto stmt = db.Prepare(sqlite_schema::kInsertLog);
+    if (!stmt.ok()) return stmt.status();
+    std::string fields;
+    for (const LogRecord& record : batch.logs) {
+      stmt->BindInt64(1, record.ts_ms);
+      stmt->BindText(2, batch.agent.host);
+      stmt->BindText(3, record.service);
+      stmt->BindInt64(4, static_cast<int>(record.level));
+      stmt->BindText(5, record.message);
+      if (record.fields.empty()) {
+        stmt->BindNull(6);
+      } else {
+        fields = LabelsJson(record.fields);
+        stmt->BindText(6, fields);
+      }
+      const int rc = stmt->Run();
+      if (rc != SQLITE_DONE) return db.Error(rc, "storing a log record");
+      stmt->Reset();
+    }
+  }
+
+  int64_t samples = 0;
+  for (const MetricSeries& series : batch.metrics) {
+    const std::string labels = LabelsJson(series.labels);
+    int64_t series_id = 0;
+    {
+      auto find = db.Prepare(sqlite_schema::kFindSeries);
+      if (!find.ok()) return find.status();
+      find->BindText(1, batch.agent.host);
+      find->BindText(2, series.name);
+      find->BindText(3, labels);
+      const int rc = find->Step();
+      if (rc == SQLITE_ROW) {
+        series_id = find->ColumnInt64(0);
+      } else if (rc != SQLITE_DONE) {
+        return db.Error(rc, "looking up a series");
+      }
+    }
+    if (series_id == 0) {
+      auto insert = db.Prepare(sqlite_schema::kInsertSeries);
+      if (!insert.ok()) return insert.status();
+      insert->BindText(1, batch.agent.host);
+      insert->BindText(2, series.name);
+      insert->BindText(3, MetricTypeName(series.type));
+      insert->BindText(4, labels);
+      const int rc = insert->Run();
+      if (rc != SQLITE_DONE) return db.Error(rc, "storing a series");
+      series_id = sqlite3_last_insert_rowid(db.db());
+    }
+    auto stmt = db.Prepare(sqlite_schema::kUpsertSample);
+    if (!stmt.ok()) return stmt.status();
+    for (const Sample& sample : series.samples) {
+      stmt->BindInt64(1, series_id);
+      stmt->BindInt64(2, sample.ts_ms);
+      stmt->BindDouble(3, sample.value);
+      const int rc = stmt->Run();
+      if (rc != SQLITE_DONE) return db.Error(rc, "storing a sample");
+      stmt->Reset();
+    }
+    samples += static_cast<int64_t>(series.samples.size());
+  }
+
+  auto host = db.Prepare(sqlite_schema::kUpsertHost);
+  if (!host.ok()) return host.status();
+  host->BindText(1, batch.agent.host);
+  host->BindText(2, batch.agent.id);
+  host->BindText(3, batch.agent.version);
+  host->BindInt64(4, append.received_ms);
+  host->BindInt64(5, static_cast<int64_t>(batch.logs.size()));
+  host->BindInt64(6, samples);
+  const int rc = host->Run();
+  if (rc != SQLITE_DONE) return db.Error(rc, "updating the host registry");
+  return Status::Ok();
+}
+
+int SqliteStorage::OnWalCommit(void* self, sqlite3* db, const char* name, int wal_pages) {
+  auto* storage = static_cast<SqliteStorage*>(self);
+  if (wal_pages >= kMaxWalPages) {
+    const int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      spdlog::warn("storage: checkpoint: {}", sqlite3_errmsg(db));
+    }
+  } else if (wal_pages >= kCheckpointPages) {
+    {
+      std::lock_guard<std::mutex> lock(storage->checkpoint_mu_);
+      storage->checkpoint_wanted_ = true;
+    }
+    storage->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;  // a failed checkpoint does not undo the commit
+}
+
+void SqliteStorage::CheckpointLoop() {
+  std::unique_lock<std::mutex> lock(checkpoint_mu_);
+  for (;;) {
+    checkpoint_cv_.wait(lock, [&] { return checkpoint_wanted_ || checkpoint_stop_; });
+    if (checkpoint_stop_) return;
+    checkpoint_wanted_ = false;
+    lock.unlock();
+    // PASSIVE: copies what it can without waiting for (or blocking) the writer and readers.
+    const int rc = sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr,
+                                             SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      spdlog::warn("storage: checkpoint: {}", sqlite3_errmsg(checkpointer_->db()));
+    }
+    lock.lock();
+  }
+}
+
+Result<SqliteStorage::ReaderLease> SqliteStorage::AcquireReader() {
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<Reader> reader = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return ReaderLease(this, std::move(reader));
+    }
+  }
+  auto reader = std::make_unique<Reader>();
+  auto conn = Connection::Open(path_, SQLITE_OPEN_READWRITE, kBusyTimeoutMs);
+  if (!conn.ok()) return conn.status();
+  reader->conn = std::move(*conn);
+  HW_RETURN_IF_ERROR(reader->conn->Exec("PRAGMA query_only = ON"));
+  HW_RETURN_IF_ERROR(reader->conn->Exec("PRAGMA cache_size = -16384"));
+  HW_RETURN_IF_ERROR(sqlite::RegisterPhraseFunction(reader->conn->db()));
+  auto tokenizer = sqlite::TextTokenizer::Create(reader->conn->db());
+  if (!tokenizer.ok()) return tokenizer.status();
+  reader->tokenizer = std::move(*tokenizer);
+  return ReaderLease(this, std::move(reader));
+}
+
+void SqliteStorage::ReleaseReader(std::unique_ptr<Reader> reader) {
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(reader));
+}
+
+Result<LogPage> SqliteStorage::QueryLogs(const LogQuery& query) {
+  if (query.limit < 1 || query.limit > kMaxLogLimit) {
+    return InvalidArgument("limit must be between 1 and " + std::to_string(kMaxLogLimit));
+  }
+  LogPage page;
+  if (query.start_ms >= query.end_ms) return page;
+
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  std::vector<sqlite::TokenizedTerm> terms;
+  for (const TextTerm& term : query.terms) {
+    terms.push_back({&term, reader->tokenizer().Tokenize(term.text)});
+  }
+  const sqlite::LogSql sql = sqlite::BuildLogQuerySql(query, terms);
+  auto stmt = (*reader)->Prepare(sql.sql);
+  if (!stmt.ok()) return stmt.status();
+  for (size_t i = 0; i < sql.params.size(); ++i) {
+    const int index = static_cast<int>(i + 1);
+    if (const auto* n = std::get_if<int64_t>(&sql.params[i])) {
+      stmt->BindInt64(index, *n);
+    } else {
+      stmt->BindText(index, std::get<std::string>(sql.params[i]));
+    }
+  }
+  int rc;
+  while ((rc = stmt->Step()) == SQLITE_ROW) {
+    StoredLog log;
+    log.id = stmt->ColumnInt64(0);
+    log.record.ts_ms = stmt->ColumnInt64(1);
+    log.host = stmt->ColumnText(2);
+    log.record.service = stmt->ColumnText(3);
+    log.record.level = LevelFromInt(stmt->ColumnInt64(4));
+    log.record.message = stmt->ColumnText(5);
+    if (!stmt->ColumnIsNull(6)) log.record.fields = ParseLabelsJson(stmt->ColumnText(6));
+    page.logs.push_back(std::move(log));
+  }
+  if (rc != SQLITE_DONE) return (*reader)->Error(rc, "querying logs");
+  if (page.logs.size() > static_cast<size_t>(query.limit)) {
+    page.logs.pop_back();
+    const StoredLog& last = page.logs.back();
+    page.next = EncodeLogCursor(LogCursor{last.record.ts_ms, last.id});
+  }
+  return page;
+}
+
+Result<std::vector<HostInfo>> SqliteStorage::ListHosts() {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  auto stmt = (*reader)->Prepare(sqlite_schema::kListHosts);
+  if (!stmt.ok()) return stmt.status();
+  std::vector<HostInfo> hosts;
+  int rc;
+  while ((rc = stmt->Step()) == SQLITE_ROW) {
+    HostInfo host;
+    host.host = stmt->ColumnText(0);
+    host.agent_id = stmt->ColumnText(1);
+    host.agent_version = stmt->ColumnText(2);
+    host.first_seen_ms = stmt->ColumnInt64(3);
+    host.last_seen_ms = stmt->ColumnInt64(4);
+    host.batches = stmt->ColumnInt64(5);
+    host.log_lines = stmt->ColumnInt64(6);
+    host.samples = stmt->ColumnInt64(7);
+    hosts.push_back(std::move(host));
+  }
+  if (rc != SQLITE_DONE) return (*reader)->Error(rc, "listing hosts");
+  return hosts;
+}
+
+Result<StorageStats> SqliteStorage::Stats() {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  // One read transaction, so the three counts describe the same moment.
+  HW_RETURN_IF_ERROR((*reader)->Exec("BEGIN"));
+  StorageStats stats;
+  Status status = [&]() -> Status {
+    auto logs = (*reader)->QueryInt(sqlite_schema::kCountLogs);
+    if (!logs.ok()) return logs.status();
+    auto series = (*reader)->QueryInt(sqlite_schema::kCountSeries);
+    if (!series.ok()) return series.status();
+    auto samples = (*reader)->QueryInt(sqlite_schema::kCountSamples);
+    if (!samples.ok()) return samples.status();
+    stats.log_lines = *logs;
+    stats.series = *series;
+    stats.samples = *samples;
+    return Status::Ok();
+  }();
+  (void)(*reader)->Exec("COMMIT");
+  HW_RETURN_IF_ERROR(status);
+  stats.bytes_on_disk = FileSizeOrZero(path_) + FileSizeOrZero(path_ + "-wal");
+  return stats;
+}
+
+bool SqliteStorage::Ready() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !stopping_ && !last_commit_failed_;
+}
+
+}  // namespace hivewatch

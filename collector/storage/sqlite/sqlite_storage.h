@@ -1,0 +1,99 @@
+// SqliteStorage: the Storage backend kept in one SQLite file, <data_dir>/hivewatch.db (WAL
+// mode). Writes go through a single writer thread that commits whatever batches are queued in
+// one transaction ("group commit", one fsync shared by concurrent pushers), with a SAVEPOINT
+// per batch so that each batch stays all-or-nothing on its own. A checkpointer thread copies the
+// WAL back into the database off the writer's path. Reads use a small pool of read-only
+// connections and never block the writer. All public methods are thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "collector/storage/storage.h"
+
+struct sqlite3;
+
+namespace hivewatch {
+
+namespace sqlite {
+class Connection;
+}  // namespace sqlite
+
+class SqliteStorage final : public Storage {
+ public:
+  // Creates data_dir if missing and opens (creating if needed) the database in it.
+  static Result<std::unique_ptr<SqliteStorage>> Open(const StorageOptions& options);
+
+  // Commits every batch already queued, stops the writer, checkpoints the WAL and closes.
+  ~SqliteStorage() override;
+
+  Result<AppendResult> Append(const Batch& batch, int64_t received_ms) override;
+  Result<LogPage> QueryLogs(const LogQuery& query) override;
+  Result<std::vector<HostInfo>> ListHosts() override;
+  Result<StorageStats> Stats() override;
+  bool Ready() override;
+
+  // Upper bound on the rows (log lines + samples) one group commit gathers; a single larger
+  // batch is still committed alone.
+  static constexpr size_t kMaxRowsPerCommit = 50000;
+  // WAL size (pages) at which the checkpointer thread is woken, and at which the writer stops
+  // to checkpoint itself (a checkpoint running beside a busy writer may never catch up, and
+  // the WAL only restarts from its beginning after a complete one).
+  static constexpr int kCheckpointPages = 4096;
+  static constexpr int kMaxWalPages = 65536;
+
+ private:
+  struct PendingAppend;
+  struct Reader;
+  class ReaderLease;
+
+  SqliteStorage(const StorageOptions& options, std::string path,
+                std::unique_ptr<sqlite::Connection> writer,
+                std::unique_ptr<sqlite::Connection> checkpointer);
+
+  void WriterLoop();
+  // Writes `group` in one transaction and sets each entry's outcome; returns the status of the
+  // transaction as a whole (one batch failing inside its savepoint does not fail it).
+  Status CommitGroup(const std::vector<PendingAppend*>& group);
+  Status WriteBatch(const PendingAppend& append, bool* duplicate);
+  // sqlite3_wal_hook callback: runs on the writer thread after each commit.
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int wal_pages);
+  void CheckpointLoop();
+
+  Result<ReaderLease> AcquireReader();
+  void ReleaseReader(std::unique_ptr<Reader> reader);
+
+  const StorageOptions options_;
+  const std::string path_;
+
+  // Writer state: the connection is only touched by the writer thread (and by the constructor
+  // and destructor while that thread is not running).
+  std::unique_ptr<sqlite::Connection> writer_;
+  std::thread writer_thread_;
+
+  std::mutex mu_;  // guards the fields below
+  std::condition_variable queue_cv_;  // writer: work arrived or stopping
+  std::condition_variable done_cv_;   // appenders: a group was committed
+  std::deque<PendingAppend*> queue_;
+  size_t queued_rows_ = 0;
+  bool stopping_ = false;
+  bool last_commit_failed_ = false;
+
+  std::unique_ptr<sqlite::Connection> checkpointer_;
+  std::thread checkpoint_thread_;
+  std::mutex checkpoint_mu_;  // guards the two flags below
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stop_ = false;
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Reader>> idle_readers_;
+};
+
+}  // namespace hivewatch

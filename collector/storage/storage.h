@@ -1,0 +1,83 @@
+// Storage: where the collector keeps batches and how it reads them back. One interface, several
+// backends (SQLite now, ClickHouse later); every backend passes tests/collector/storage/
+// storage_conformance_test.cc. All methods are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collector/query/log_query.h"
+#include "common/batch.h"
+#include "common/status.h"
+
+namespace hivewatch {
+
+struct AppendResult {
+  bool duplicate = false;  // (agent.id, batch_id) was already stored; nothing was written
+};
+
+// One stored log record as queries return it.
+struct StoredLog {
+  int64_t id = 0;  // unique, increasing in arrival order
+  std::string host;
+  LogRecord record;
+};
+
+struct LogPage {
+  std::vector<StoredLog> logs;          // newest first: ts descending, then id descending
+  std::optional<std::string> next;      // cursor for the following page; nullopt at the end
+};
+
+struct HostInfo {
+  std::string host;
+  std::string agent_id;
+  std::string agent_version;
+  int64_t first_seen_ms = 0;
+  int64_t last_seen_ms = 0;  // when the collector last accepted a batch from this host
+  int64_t batches = 0;
+  int64_t log_lines = 0;
+  int64_t samples = 0;
+};
+
+struct StorageStats {
+  int64_t log_lines = 0;
+  int64_t series = 0;
+  int64_t samples = 0;
+  int64_t bytes_on_disk = 0;
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Stores the whole batch atomically and durably, then returns; a (agent.id, batch_id) pair
+  // already stored gives duplicate=true and stores nothing. The batch must have passed
+  // DecodeBatch's validation. `received_ms` becomes the host's last-seen time.
+  virtual Result<AppendResult> Append(const Batch& batch, int64_t received_ms) = 0;
+
+  // Log search; see LogQuery for the filter semantics.
+  virtual Result<LogPage> QueryLogs(const LogQuery& query) = 0;
+
+  // Every host that has pushed a batch, sorted by host name.
+  virtual Result<std::vector<HostInfo>> ListHosts() = 0;
+
+  virtual Result<StorageStats> Stats() = 0;
+
+  // True when the storage can accept writes (for /readyz).
+  virtual bool Ready() = 0;
+};
+
+struct StorageOptions {
+  std::string backend = "sqlite";
+  std::string data_dir;               // sqlite: the database is <data_dir>/hivewatch.db
+  bool synchronous_full = true;       // sqlite: fsync on every commit (power-loss safe)
+  int max_batch_wait_ms = 2;          // writer: how long to gather concurrent batches per commit
+};
+
+// Opens (creating if needed) the configured backend.
+Result<std::unique_ptr<Storage>> OpenStorage(const StorageOptions& options);
+
+}  // namespace hivewatch

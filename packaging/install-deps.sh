@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package hivewatch needs to build, run and test.
+# Used by both README commands and by .ci/run. Safe to run again (apt-get is idempotent).
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake pkg-config ninja-build
+  # libraries (see README "Libraries")
+  libboost-dev libboost-program-options-dev libspdlog-dev libfmt-dev prometheus-cpp-dev libcurl4-openssl-dev libsqlite3-dev
+  zlib1g-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev libsimdjson-dev libsystemd-dev
+  # tests
+  catch2 curl sqlite3 bsdutils procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "install-deps: all packages present"
+fi

@@ -1,0 +1,363 @@
+#include "common/http_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+namespace hivewatch {
+namespace {
+
+struct ReceivedRequest {
+  std::string method;
+  std::string target;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  int connection = 0;  // 1 for the first accepted connection, 2 for the next …
+};
+
+struct CannedResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  bool close = false;   // answer "Connection: close" and close afterwards
+  bool silent = false;  // never answer (to exercise the client's timeout)
+};
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A minimal HTTP/1.1 server on 127.0.0.1, port 0, serving one connection at a time on its own
+// thread. Enough for one client: keep-alive, Content-Length bodies, "Connection: close".
+class LoopbackServer {
+ public:
+  using Handler = std::function<CannedResponse(const ReceivedRequest&)>;
+
+  explicit LoopbackServer(Handler handler) : handler_(std::move(handler)) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    if (listen_fd_ < 0 || pipe(stop_pipe_) != 0) throw std::runtime_error("socket/pipe failed");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        listen(listen_fd_, 16) != 0 ||
+        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw std::runtime_error("bind/listen failed");
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { AcceptLoop(); });
+  }
+
+  ~LoopbackServer() {
+    char byte = 0;
+    (void)!write(stop_pipe_[1], &byte, 1);
+    thread_.join();
+    close(listen_fd_);
+    close(stop_pipe_[0]);
+    close(stop_pipe_[1]);
+  }
+
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+  std::vector<ReceivedRequest> Requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+
+  int Connections() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return connections_;
+  }
+
+ private:
+  // Waits until `fd` is readable; false when asked to stop.
+  bool WaitReadable(int fd) {
+    pollfd fds[2] = {{fd, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
+    while (true) {
+      int n = poll(fds, 2, -1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 || (fds[1].revents & POLLIN)) return false;
+      if (fds[0].revents) return true;
+    }
+  }
+
+  void AcceptLoop() {
+    while (WaitReadable(listen_fd_)) {
+      int fd = accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) continue;
+      int id;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        id = ++connections_;
+      }
+      Serve(fd, id);
+      close(fd);
+    }
+  }
+
+  // Reads more bytes into `buffer`; false on EOF, error or stop.
+  bool ReadMore(int fd, std::string* buffer) {
+    if (!WaitReadable(fd)) return false;
+    char chunk[65536];
+    ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) return false;
+    buffer->append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+
+  void Serve(int fd, int connection) {
+    std::string buffer;
+    while (true) {
+      size_t head_end;
+      while ((head_end = buffer.find("\r\n\r\n")) == std::string::npos) {
+        if (!ReadMore(fd, &buffer)) return;
+      }
+      ReceivedRequest request;
+      request.connection = connection;
+      std::string head = buffer.substr(0, head_end);
+      buffer.erase(0, head_end + 4);
+      size_t line_end = head.find("\r\n");
+      std::string request_line = head.substr(0, line_end);
+      size_t sp1 = request_line.find(' ');
+      size_t sp2 = request_line.find(' ', sp1 + 1);
+      request.method = request_line.substr(0, sp1);
+      request.target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
+      size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
+      while (pos < head.size()) {
+        size_t end = head.find("\r\n", pos);
+        if (end == std::string::npos) end = head.size();
+        std::string line = head.substr(pos, end - pos);
+        size_t colon = line.find(':');
+        std::string value = line.substr(colon + 1);
+        value.erase(0, value.find_first_not_of(' '));
+        request.headers[Lower(line.substr(0, colon))] = value;
+        pos = end + 2;
+      }
+      size_t length = 0;
+      if (auto it = request.headers.find("content-length"); it != request.headers.end()) {
+        length = std::stoul(it->second);
+      }
+      while (buffer.size() < length) {
+        if (!ReadMore(fd, &buffer)) return;
+      }
+      request.body = buffer.substr(0, length);
+      buffer.erase(0, length);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        requests_.push_back(request);
+      }
+      CannedResponse response = handler_(request);
+      if (response.silent) {
+        // Hold the connection until the client gives up and closes it.
+        while (ReadMore(fd, &buffer)) {
+        }
+        return;
+      }
+      std::string out = "HTTP/1.1 " + std::to_string(response.status) + " Whatever\r\n";
+      for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
+      out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+      if (response.close) out += "Connection: close\r\n";
+      out += "\r\n" + response.body;
+      size_t sent = 0;
+      while (sent < out.size()) {
+        ssize_t n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) return;
+        sent += static_cast<size_t>(n);
+      }
+      if (response.close) return;
+    }
+  }
+
+  Handler handler_;
+  int listen_fd_ = -1;
+  int stop_pipe_[2] = {-1, -1};
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<ReceivedRequest> requests_;
+  int connections_ = 0;
+};
+
+CannedResponse Ok(std::string body) {
+  CannedResponse r;
+  r.body = std::move(body);
+  return r;
+}
+
+// A loopback port where nothing listens: bound (so no one else takes it) but not listening,
+// which makes the kernel refuse connections.
+class RefusingPort {
+ public:
+  RefusingPort() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw std::runtime_error("bind failed");
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~RefusingPort() { close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST_CASE("the HTTP client reuses one connection for consecutive requests", "[http]") {
+  LoopbackServer server([](const ReceivedRequest& r) { return Ok("you asked " + r.target); });
+  HttpClient client;
+  for (int i = 0; i < 3; ++i) {
+    auto response = client.Get(server.Url("/n/" + std::to_string(i)));
+    REQUIRE(response.ok());
+    CHECK(response->status == 200);
+    CHECK(response->body == "you asked /n/" + std::to_string(i));
+  }
+  CHECK(server.Connections() == 1);
+  auto requests = server.Requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(requests[2].connection == 1);
+}
+
+TEST_CASE("the HTTP client reconnects after the server closes the connection", "[http]") {
+  LoopbackServer server([](const ReceivedRequest&) {
+    CannedResponse r = Ok("bye");
+    r.close = true;
+    return r;
+  });
+  HttpClient client;
+  REQUIRE(client.Get(server.Url("/a")).ok());
+  auto second = client.Get(server.Url("/b"));
+  REQUIRE(second.ok());
+  CHECK(second->body == "bye");
+  CHECK(server.Connections() == 2);
+}
+
+TEST_CASE("the HTTP client sends the caller's headers and lower-cases the response's", "[http]") {
+  LoopbackServer server([](const ReceivedRequest&) {
+    CannedResponse r = Ok(R"({"error":"nope"})");
+    r.status = 403;
+    r.headers = {{"Content-Type", "application/json"}, {"X-Hive-Reply", "Yes"}};
+    return r;
+  });
+  HttpClient client;
+  auto response = client.Get(server.Url("/api/v1/logs?q=a%20b"),
+                             {{"Authorization", "Bearer s3cret"}, {"X-Trace", "t-1"}});
+  REQUIRE(response.ok());  // an HTTP error status is still a successful exchange
+  CHECK(response->status == 403);
+  CHECK(response->body == R"({"error":"nope"})");
+  CHECK(response->headers["content-type"] == "application/json");
+  CHECK(response->headers["x-hive-reply"] == "Yes");
+  CHECK(response->headers.count("X-Hive-Reply") == 0);
+
+  auto requests = server.Requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].method == "GET");
+  CHECK(requests[0].target == "/api/v1/logs?q=a%20b");
+  CHECK(requests[0].headers["authorization"] == "Bearer s3cret");
+  CHECK(requests[0].headers["x-trace"] == "t-1");
+}
+
+TEST_CASE("the HTTP client posts a large binary body intact and without Expect", "[http]") {
+  LoopbackServer server([](const ReceivedRequest& r) { return Ok(std::to_string(r.body.size())); });
+  std::string body(300 * 1024, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7 % 256);
+  HttpClient client;
+  auto response =
+      client.Post(server.Url("/api/v1/push"), body, {{"Content-Type", "application/x-ndjson"}});
+  REQUIRE(response.ok());
+  CHECK(response->body == std::to_string(body.size()));
+  auto requests = server.Requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].method == "POST");
+  CHECK(requests[0].headers["content-type"] == "application/x-ndjson");
+  CHECK(requests[0].headers.count("expect") == 0);
+  CHECK(requests[0].body == body);
+}
+
+TEST_CASE("a GET after a POST on the same client carries no body", "[http]") {
+  LoopbackServer server([](const ReceivedRequest&) { return Ok("ok"); });
+  HttpClient client;
+  REQUIRE(client.Post(server.Url("/p"), "payload").ok());
+  REQUIRE(client.Get(server.Url("/g")).ok());
+  REQUIRE(client.Request("DELETE", server.Url("/d"), "", {}).ok());
+  auto requests = server.Requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(requests[0].body == "payload");
+  CHECK(requests[0].headers.count("content-type") == 0);  // not curl's form default
+  CHECK(requests[1].method == "GET");
+  CHECK(requests[1].body.empty());
+  CHECK(requests[1].headers.count("content-length") == 0);
+  CHECK(requests[2].method == "DELETE");
+  CHECK(server.Connections() == 1);
+}
+
+TEST_CASE("a refused connection is kUnavailable naming the URL and the cause", "[http]") {
+  RefusingPort port;
+  HttpClient client;
+  const std::string base = "http://127.0.0.1:" + std::to_string(port.port());
+  auto response = client.Get(base + "/api/v1/logs?q=private");
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.status().code() == StatusCode::kUnavailable);
+  CHECK(response.status().message() == "cannot reach " + base + "/api/v1/logs: Connection refused");
+}
+
+TEST_CASE("a server that never answers makes the request time out as kUnavailable", "[http]") {
+  LoopbackServer server([](const ReceivedRequest&) {
+    CannedResponse r;
+    r.silent = true;
+    return r;
+  });
+  HttpClientOptions options;
+  options.timeout_ms = 200;
+  HttpClient client(options);
+  auto response = client.Get(server.Url("/slow"));
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.status().code() == StatusCode::kUnavailable);
+  CHECK_THAT(response.status().message(), Catch::StartsWith("cannot reach " + server.Url("/slow")));
+  CHECK_THAT(response.status().message(), Catch::Contains("timed out"));
+}
+
+TEST_CASE("a URL with a scheme other than http or https is rejected as invalid", "[http]") {
+  HttpClient client;
+  auto response = client.Get("ftp://127.0.0.1/file");
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("UrlEncode keeps unreserved characters and percent-encodes the rest", "[http]") {
+  CHECK(UrlEncode("") == "");
+  CHECK(UrlEncode("AZaz09-_.~") == "AZaz09-_.~");
+  CHECK(UrlEncode("a b&c=d/e?f#g+h%") == "a%20b%26c%3Dd%2Fe%3Ff%23g%2Bh%25");
+  CHECK(UrlEncode("\"disk full\" conn*") == "%22disk%20full%22%20conn%2A");
+  CHECK(UrlEncode("\xC3\xA9") == "%C3%A9");
+  CHECK(UrlEncode(std::string_view("\0\n", 2)) == "%00%0A");
+}
+
+}  // namespace
+}  // namespace hivewatch
