@@ -59,7 +59,8 @@ Status Collector::Start() {
   options.listen = s.config.listen;
   options.worker_threads = s.config.http_workers;
   options.read_timeout_ms = s.config.read_timeout_ms;
-  // The raw body is limited like the decompressed one: compressed data is never larger.
+  // The raw body gets the same limit as the decompressed one: a gzip body larger than the
+  // data it holds is not worth accepting.
   options.max_body_bytes = s.config.max_body_bytes;
   s.server = std::make_unique<HttpServer>(options, *s.router);
   return s.server->Start();

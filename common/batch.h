@@ -34,7 +34,8 @@ struct LogRecord {
   std::string service;
   Level level = Level::kInfo;
   std::string message;
-  Labels fields;  // structured fields (JSON object of strings on the wire)
+  Labels fields;  // structured fields; on the wire a JSON object of strings, numbers or
+                  // booleans (numbers and booleans are kept as their JSON text)
 };
 
 struct AgentInfo {

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -33,6 +34,19 @@ Status Expected(const std::string& path, const char* what, const element& e) {
   return InvalidArgument(path + ": expected " + what + ", got " + TypeName(e.type()));
 }
 
+// Rejects members not in `allowed`: a misspelt key ("mesage") must not be silently dropped.
+Status CheckMembers(const std::string& path, const object& obj,
+                    std::initializer_list<std::string_view> allowed) {
+  for (auto field : obj) {
+    if (std::find(allowed.begin(), allowed.end(), field.key) != allowed.end()) continue;
+    std::string list;
+    for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    return InvalidArgument((path.empty() ? "" : path + ".") + std::string(field.key) +
+                           ": unknown member (expected " + list + ")");
+  }
+  return Status::Ok();
+}
+
 // Walks one parsed document, building the Batch; each method validates one part.
 class Decoder {
  public:
@@ -41,6 +55,7 @@ class Decoder {
   Status Decode(const element& root, Batch* out) {
     if (!root.is_object()) return Expected("body", "a JSON object", root);
     object obj = root.get_object().value_unsafe();
+    HW_RETURN_IF_ERROR(CheckMembers("", obj, {"agent", "batch_id", "metrics", "logs"}));
 
     element agent;
     if (obj["agent"].get(agent) != simdjson::SUCCESS) return InvalidArgument("agent: missing");
@@ -109,6 +124,7 @@ class Decoder {
   Status DecodeAgent(const element& e, AgentInfo* out) {
     if (!e.is_object()) return Expected("agent", "an object", e);
     object obj = e.get_object().value_unsafe();
+    HW_RETURN_IF_ERROR(CheckMembers("agent", obj, {"host", "id", "version"}));
     element v;
     if (obj["host"].get(v) != simdjson::SUCCESS) return InvalidArgument("agent.host: missing");
     HW_RETURN_IF_ERROR(String("agent.host", v, 253, false, &out->host));
@@ -133,11 +149,11 @@ class Decoder {
     for (auto field : obj) {
       std::string key(field.key);
       const std::string item = path + "." + key;
+      if (key.empty() || key.size() > 256) {
+        return InvalidArgument(path + ": names must be 1 to 256 bytes long");
+      }
       if (!scalar_values && !IsValidLabelName(key)) {
         return InvalidArgument(item + ": invalid label name (must match [a-zA-Z_][a-zA-Z0-9_]*)");
-      }
-      if (key.empty() || key.size() > 256) {
-        return InvalidArgument(path + ": field names must be 1 to 256 bytes long");
       }
       std::string value;
       if (field.value.is_string() || !scalar_values) {
@@ -155,6 +171,7 @@ class Decoder {
   Status DecodeSeries(const std::string& path, const element& e, MetricSeries* out) {
     if (!e.is_object()) return Expected(path, "an object", e);
     object obj = e.get_object().value_unsafe();
+    HW_RETURN_IF_ERROR(CheckMembers(path, obj, {"name", "type", "labels", "samples"}));
     element v;
     if (obj["name"].get(v) != simdjson::SUCCESS) return InvalidArgument(path + ".name: missing");
     HW_RETURN_IF_ERROR(String(path + ".name", v, 256, false, &out->name));
@@ -218,6 +235,7 @@ class Decoder {
     const std::string path = "logs[" + std::to_string(index) + "]";
     if (!e.is_object()) return Expected(path, "an object", e);
     object obj = e.get_object().value_unsafe();
+    HW_RETURN_IF_ERROR(CheckMembers(path, obj, {"ts", "service", "level", "message", "fields"}));
     element v;
     if (obj["ts"].get(v) != simdjson::SUCCESS) return InvalidArgument(path + ".ts: missing");
     HW_RETURN_IF_ERROR(Timestamp(path + ".ts", v, &out->ts_ms));

@@ -32,6 +32,15 @@ Result<std::string> Gunzip(std::string_view compressed, size_t max_output_bytes)
                       " bytes");
     }
     out.append(chunk, produced);
+    if (rc == Z_STREAM_END && zs.avail_in > 0) {
+      // Concatenated gzip members (as `cat a.gz b.gz` makes) form one stream: go on.
+      if (inflateReset(&zs) != Z_OK) {
+        inflateEnd(&zs);
+        return Internal("inflateReset failed");
+      }
+      rc = Z_OK;
+      continue;
+    }
     if (rc == Z_OK && zs.avail_in == 0 && produced == 0) {
       inflateEnd(&zs);
       return InvalidArgument("invalid gzip body: truncated stream");

@@ -58,7 +58,7 @@ std::string ErrorBody(const std::string& message) {
                                                  nlohmann::json::error_handler_t::replace);
 }
 
-std::string UrlDecode(const std::string& s) {
+std::string UrlDecode(const std::string& s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   auto hex = [](char c) -> int {
@@ -68,9 +68,9 @@ std::string UrlDecode(const std::string& s) {
     return -1;
   };
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
+    if (s[i] == '+' && plus_is_space) {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() + 0 && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
       out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
       i += 2;
     } else {

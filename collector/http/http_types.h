@@ -47,12 +47,16 @@ struct HttpResponse {
 
 class HttpError : public std::runtime_error {
  public:
-  HttpError(int status, const std::string& message)
-      : std::runtime_error(message), status_(status) {}
+  using HeaderList = std::vector<std::pair<std::string, std::string>>;
+  HttpError(int status, const std::string& message, HeaderList headers = {})
+      : std::runtime_error(message), status_(status), headers_(std::move(headers)) {}
   int status() const { return status_; }
+  // Extra response headers, e.g. Allow for 405 or WWW-Authenticate for 401.
+  const HeaderList& headers() const { return headers_; }
 
  private:
   int status_;
+  HeaderList headers_;
 };
 
 // The HTTP status for a non-ok Status (kInvalidArgument → 400, kTooLarge → 413, ...).
@@ -64,7 +68,7 @@ void ThrowIfError(const Status& status);
 // JSON error body: {"error": message}.
 std::string ErrorBody(const std::string& message);
 
-// Decodes %XX and '+' (as space) in a query-string component.
-std::string UrlDecode(const std::string& s);
+// Decodes %XX, and '+' as a space when `plus_is_space` (query strings, not paths).
+std::string UrlDecode(const std::string& s, bool plus_is_space = true);
 
 }  // namespace hivewatch

@@ -28,6 +28,9 @@ HttpResponse Router::Dispatch(const HttpRequest& request) const {
     }
     if (route.required != Scope::kNoScope && authorizer_ != nullptr) {
       Result<Scopes> scopes = authorizer_->Authorize(request);
+      if (scopes.status().code() == StatusCode::kUnauthenticated) {
+        throw HttpError(401, scopes.status().message(), {{"WWW-Authenticate", "Bearer"}});
+      }
       ThrowIfError(scopes.status());
       if (!scopes->Has(route.required)) {
         static const char* kNames[] = {"", "ingest", "read", "admin"};
@@ -39,9 +42,10 @@ HttpResponse Router::Dispatch(const HttpRequest& request) const {
     return route.handler(request);
   }
   if (path_known) {
-    HttpError e(405, "method " + request.method + " not allowed on " + request.path +
-                         " (allowed: " + allowed + ")");
-    throw e;
+    throw HttpError(405,
+                    "method " + request.method + " not allowed on " + request.path +
+                        " (allowed: " + allowed + ")",
+                    {{"Allow", allowed}});
   }
   throw HttpError(404, "no such endpoint: " + request.path);
 }

@@ -28,7 +28,7 @@ HttpRequest ToRequest(http::request<http::string_body>&& raw, const std::string&
   req.target = std::string(raw.target());
   const std::string& t = req.target;
   size_t q = t.find('?');
-  req.path = UrlDecode(t.substr(0, q));
+  req.path = UrlDecode(t.substr(0, q), /*plus_is_space=*/false);
   if (q != std::string::npos) {
     size_t pos = q + 1;
     while (pos <= t.size()) {
@@ -78,6 +78,7 @@ struct HttpServer::Impl {
       resp = router.Dispatch(req);
     } catch (const HttpError& e) {
       resp = HttpResponse::Json(ErrorBody(e.what()), e.status());
+      resp.headers = e.headers();
     } catch (const std::exception& e) {
       spdlog::error("{} {}: internal error: {}", req.method, req.path, e.what());
       resp = HttpResponse::Json(ErrorBody(std::string("internal error: ") + e.what()), 500);
@@ -118,6 +119,31 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(64 * 1024);
     stream_.expires_after(std::chrono::milliseconds(server_->options.read_timeout_ms));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->OnHeader(ec);
+                            });
+  }
+
+  // Clients that send "Expect: 100-continue" (curl does for large bodies) wait for a
+  // 100 Continue before sending the body; answer it instead of letting them time out.
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnRead(ec);
+    auto expect = parser_->get()[http::field::expect];
+    if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                       parser_->get().version());
+      http::async_write(stream_, *cont,
+                        [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+                          if (ec) return self->Close();
+                          self->ReadBody();
+                        });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->OnRead(ec);

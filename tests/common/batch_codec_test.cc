@@ -150,6 +150,12 @@ TEST_CASE("every malformed batch is rejected with a message naming the problem a
        "logs[0].level: unknown level 'loud'"},
       {"level number", [](json& b) { b["logs"][0]["level"] = 3; },
        "logs[0].level: expected string"},
+      {"misspelt log member", [](json& b) { b["logs"][1]["mesage"] = "x"; },
+       "logs[1].mesage: unknown member (expected ts, service, level, message, fields)"},
+      {"misspelt top member", [](json& b) { b["log"] = json::array(); },
+       "log: unknown member (expected agent, batch_id, metrics, logs)"},
+      {"misspelt agent member", [](json& b) { b["agent"]["hostname"] = "x"; },
+       "agent.hostname: unknown member"},
       {"fields nested", [](json& b) { b["logs"][0]["fields"] = {{"a", {{"b", 1}}}}; },
        "logs[0].fields.a: expected string, number or boolean"},
   };

@@ -35,3 +35,9 @@ TEST_CASE("corrupt and truncated gzip is an invalid argument", "[gzip]") {
   REQUIRE_FALSE(garbage.ok());
   CHECK(garbage.status().code() == StatusCode::kInvalidArgument);
 }
+
+TEST_CASE("concatenated gzip members decompress to the concatenation", "[gzip]") {
+  Result<std::string> r = Gunzip(Gzip("first half, ") + Gzip("second half"), 1 << 20);
+  REQUIRE(r.ok());
+  CHECK(*r == "first half, second half");
+}

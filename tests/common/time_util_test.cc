@@ -15,7 +15,8 @@ TEST_CASE("timestamps parse as milliseconds or RFC 3339", "[time]") {
 
 TEST_CASE("bad timestamps are rejected with a hint", "[time]") {
   for (const char* bad : {"", "yesterday", "2025-11-23", "2025-11-23T12:13:20", "2025-13-01T00:00:00Z",
-                          "2025-11-23T12:13:20.Z", "2025-11-23T12:13:20Zjunk"}) {
+                          "2025-11-23T12:13:20.Z", "2025-11-23T12:13:20Zjunk",
+                          "2025-02-29T00:00:00Z", "2025-04-31T00:00:00Z"}) {
     Result<int64_t> r = ParseTimestampMs(bad);
     INFO(bad);
     CHECK_FALSE(r.ok());
