@@ -14,7 +14,7 @@ trap 'kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; rm -rf "$DIR"' EXIT
 PID=$!
 URL=""
 for _ in $(seq 100); do
-  URL=$(grep -o 'listening on http://[0-9.:]*' "$DIR/collector.log" | head -1 | cut -d' ' -f3)
+  URL=$(grep -o 'listening on http://[0-9.:]*' "$DIR/collector.log" | head -1 | cut -d' ' -f3 || true)
   [ -n "$URL" ] && break
   sleep 0.1
 done

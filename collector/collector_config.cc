@@ -1,5 +1,6 @@
 #include "collector/collector_config.h"
 
+#include <filesystem>
 #include <set>
 #include <toml++/toml.h>
 
@@ -38,9 +39,26 @@ class TableReader {
     return Status::Ok();
   }
 
-  const toml::table* Sub(const std::string& key) {
+  // The [key] table, or null if absent; an error if `key` holds something other than a table.
+  Result<const toml::table*> Sub(const std::string& key) {
     used_.insert(key);
-    return table_.get_as<toml::table>(key);
+    const toml::node* node = table_.get(key);
+    if (node == nullptr) return static_cast<const toml::table*>(nullptr);
+    if (!node->is_table()) return InvalidArgument(Name(key) + ": expected a table ([" + key + "])");
+    return node->as_table();
+  }
+
+  // An integer setting that must lie in [min, max] (checked before narrowing).
+  template <typename T>
+  Status Int(const std::string& key, int64_t min, int64_t max, T* out) {
+    int64_t v = static_cast<int64_t>(*out);
+    HW_RETURN_IF_ERROR(Get(key, &v));
+    if (v < min || v > max) {
+      return InvalidArgument(Name(key) + ": must be between " + std::to_string(min) + " and " +
+                             std::to_string(max));
+    }
+    *out = static_cast<T>(v);
+    return Status::Ok();
   }
 
   Status CheckUnknown() const {
@@ -63,6 +81,7 @@ class TableReader {
 
 Result<CollectorConfig> LoadCollectorConfig(const std::string& path) {
   toml::table root;
+  if (!std::filesystem::exists(path)) return InvalidArgument(path + ": no such file");
   try {
     root = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
@@ -77,30 +96,31 @@ Result<CollectorConfig> LoadCollectorConfig(const std::string& path) {
   HW_RETURN_IF_ERROR(top.Get("no_auth", &c.no_auth));
   HW_RETURN_IF_ERROR(top.Get("log_level", &c.log_level));
 
-  if (const toml::table* t = top.Sub("limits")) {
+  Result<const toml::table*> limits = top.Sub("limits");
+  HW_RETURN_IF_ERROR(limits.status());
+  if (const toml::table* t = *limits) {
     TableReader r(*t, "limits");
-    int64_t body = static_cast<int64_t>(c.max_body_bytes);
-    HW_RETURN_IF_ERROR(r.Get("max_body_bytes", &body));
-    if (body < 1024) return InvalidArgument("limits.max_body_bytes: must be at least 1024");
-    c.max_body_bytes = static_cast<size_t>(body);
-    int64_t labels = static_cast<int64_t>(c.decode.max_labels);
-    HW_RETURN_IF_ERROR(r.Get("max_labels", &labels));
-    if (labels < 1) return InvalidArgument("limits.max_labels: must be at least 1");
-    c.decode.max_labels = static_cast<size_t>(labels);
+    HW_RETURN_IF_ERROR(r.Int("max_body_bytes", 1024, int64_t{1} << 32, &c.max_body_bytes));
+    HW_RETURN_IF_ERROR(r.Int("max_labels", 1, 1000, &c.decode.max_labels));
     HW_RETURN_IF_ERROR(r.Duration("max_future", &c.decode.max_future_ms));
     HW_RETURN_IF_ERROR(r.CheckUnknown());
   }
-  if (const toml::table* t = top.Sub("http")) {
+  Result<const toml::table*> http = top.Sub("http");
+  HW_RETURN_IF_ERROR(http.status());
+  if (const toml::table* t = *http) {
     TableReader r(*t, "http");
-    int64_t workers = c.http_workers;
-    HW_RETURN_IF_ERROR(r.Get("workers", &workers));
-    c.http_workers = static_cast<int>(workers);
+    HW_RETURN_IF_ERROR(r.Int("workers", 1, 1024, &c.http_workers));
     int64_t timeout = c.read_timeout_ms;
     HW_RETURN_IF_ERROR(r.Duration("read_timeout", &timeout));
+    if (timeout < 100 || timeout > 3600 * 1000) {
+      return InvalidArgument("http.read_timeout: must be between 100ms and 1h");
+    }
     c.read_timeout_ms = static_cast<int>(timeout);
     HW_RETURN_IF_ERROR(r.CheckUnknown());
   }
-  if (const toml::table* t = top.Sub("storage")) {
+  Result<const toml::table*> storage = top.Sub("storage");
+  HW_RETURN_IF_ERROR(storage.status());
+  if (const toml::table* t = *storage) {
     TableReader r(*t, "storage");
     HW_RETURN_IF_ERROR(r.Get("backend", &c.storage.backend));
     std::string sync = c.storage.synchronous_full ? "full" : "normal";

@@ -93,6 +93,7 @@ std::string Scopes::ToString() const {
 }
 
 Result<Scopes> ParseScopes(std::string_view text) {
+  if (text.empty()) return InvalidArgument("no scope given (expected ingest, read or admin)");
   Scopes scopes;
   size_t pos = 0;
   bool any = false;
@@ -147,6 +148,9 @@ Result<std::unique_ptr<TokenStore>> TokenStore::Open(const std::string& data_dir
 
 Result<std::string> TokenStore::Create(const std::string& name, const Scopes& scopes) {
   if (name.empty() || name.size() > 128) return InvalidArgument("token name must be 1 to 128 bytes");
+  if (!scopes.ingest && !scopes.read && !scopes.admin) {
+    return InvalidArgument("a token needs at least one scope (ingest, read or admin)");
+  }
   unsigned char random[32];
   if (RAND_bytes(random, sizeof random) != 1) return Internal("no randomness available");
   std::string token = "hw_" + Base64Url(random, sizeof random);
@@ -188,18 +192,19 @@ Result<std::vector<TokenInfo>> TokenStore::List() {
 
 Status TokenStore::Revoke(const std::string& name_or_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt st(impl_->db,
-          "UPDATE tokens SET revoked_ms = ?2 WHERE revoked_ms IS NULL AND "
-          "(name = ?1 OR CAST(id AS TEXT) = ?1)");
-  sqlite3_bind_text(st.s, 1, name_or_id.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st.s, 2, NowMs());
-  if (sqlite3_step(st.s) != SQLITE_DONE) {
-    return Unavailable(std::string("cannot revoke: ") + sqlite3_errmsg(impl_->db));
+  // A name wins over an id, so that revoking "1" never revokes two tokens.
+  for (const char* sql :
+       {"UPDATE tokens SET revoked_ms = ?2 WHERE revoked_ms IS NULL AND name = ?1",
+        "UPDATE tokens SET revoked_ms = ?2 WHERE revoked_ms IS NULL AND CAST(id AS TEXT) = ?1"}) {
+    Stmt st(impl_->db, sql);
+    sqlite3_bind_text(st.s, 1, name_or_id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st.s, 2, NowMs());
+    if (sqlite3_step(st.s) != SQLITE_DONE) {
+      return Unavailable(std::string("cannot revoke: ") + sqlite3_errmsg(impl_->db));
+    }
+    if (sqlite3_changes(impl_->db) > 0) return Status::Ok();
   }
-  if (sqlite3_changes(impl_->db) == 0) {
-    return NotFound("no active token named '" + name_or_id + "'");
-  }
-  return Status::Ok();
+  return NotFound("no active token named '" + name_or_id + "'");
 }
 
 Result<TokenInfo> TokenStore::Verify(std::string_view token) {

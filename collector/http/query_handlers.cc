@@ -34,7 +34,7 @@ LogQuery ParseLogQueryParams(const HttpRequest& request) {
   LogQuery query;
   if (auto q = request.QueryValue("q")) {
     Result<std::vector<TextTerm>> terms = ParseTextQuery(*q);
-    if (!terms.ok()) throw HttpError(400, "q: " + terms.status().message());
+    if (!terms.ok()) throw HttpError(400, terms.status().message());  // it names q itself
     query.terms = std::move(terms).value();
   }
   query.hosts = request.QueryList("host");
