@@ -28,7 +28,10 @@ inline std::vector<SampleLine> LoadSampleLines(const std::string& dir) {
     std::string service(f);
     service = service.substr(0, service.find('_'));
     for (char& c : service) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (std::string line; std::getline(in, line);) out.push_back({service, line});
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();  // some samples are CRLF
+      out.push_back({service, line});
+    }
   }
   return out;
 }

@@ -64,7 +64,7 @@ bool WaitFor(const std::function<bool()>& condition,
              std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 std::string ReadFile(const std::string& path);
-// Lines of a file, without the line ends.
+// Lines of a file, without the line ends (\n or \r\n).
 std::vector<std::string> ReadLines(const std::string& path);
 
 }  // namespace hivewatch::testing
