@@ -57,12 +57,12 @@ Result<std::vector<TextTerm>> ParseTextQuery(std::string_view q) {
     } else {
       while (i < q.size() && !IsSpace(q[i])) ++i;
       term.text = std::string(q.substr(start, i - start));
-      if (term.text.back() == '*') {
+      while (!term.text.empty() && term.text.back() == '*') {
         term.text.pop_back();
         term.prefix = true;
-        if (term.text.empty()) {
-          return InvalidArgument("q: empty prefix '*' at position " + std::to_string(start + 1));
-        }
+      }
+      if (term.prefix && term.text.empty()) {
+        return InvalidArgument("q: empty prefix '*' at position " + std::to_string(start + 1));
       }
     }
     terms.push_back(std::move(term));

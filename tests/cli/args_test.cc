@@ -74,7 +74,7 @@ TEST_CASE("a bare logs command asks for the newest 100 records of everything", "
         "http://127.0.0.1:9800/api/v1/logs?limit=100");
 }
 
-TEST_CASE("--since starts the search that long before the injected now", "[cli]") {
+TEST_CASE("the --since flag starts the search that long before the injected now", "[cli]") {
   CHECK(*Parse({"logs", "--since", "1h"}).logs.start_ms == kNow - 3600 * 1000);
   CHECK(*Parse({"logs", "--since=1h30m"}).logs.start_ms == kNow - 5400 * 1000);
   CHECK_FALSE(Parse({"logs", "--since", "1h"}).logs.end_ms.has_value());

@@ -199,7 +199,7 @@ TEST_CASE("an unreachable collector exits 1 with the cause and a hint", "[cli]")
                        "HIVEWATCH_URL)\n");
 }
 
-TEST_CASE("--token-file reads the token from a file", "[cli]") {
+TEST_CASE("the --token-file flag reads the token from a file", "[cli]") {
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / ("hivewatch-cli-test-" + std::to_string(getpid()));
   fs::create_directories(dir);

@@ -55,9 +55,8 @@ void PhraseFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
   const auto text_size = static_cast<size_t>(sqlite3_value_bytes(argv[0]));
   const auto* pattern_text = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
-  const Pattern pattern = ParsePattern(
-      std::string_view(pattern_text ? pattern_text : "",
-                       static_cast<size_t>(sqlite3_value_bytes(argv[1]))));
+  const Pattern pattern = ParsePattern(std::string_view(
+      pattern_text ? pattern_text : "", static_cast<size_t>(sqlite3_value_bytes(argv[1]))));
   if (pattern.tokens.empty()) {
     sqlite3_result_int(ctx, 1);
     return;
@@ -101,8 +100,7 @@ Result<std::unique_ptr<TextTokenizer>> TextTokenizer::Create(sqlite3* db) {
 
 TextTokenizer::~TextTokenizer() { api_.xDelete(tokenizer_); }
 
-void TextTokenizer::Run(std::string_view text, int flags, void* ctx,
-                        TokenCallback callback) const {
+void TextTokenizer::Run(std::string_view text, int flags, void* ctx, TokenCallback callback) const {
   api_.xTokenize(tokenizer_, ctx, flags, text.data(), static_cast<int>(text.size()), callback);
 }
 
@@ -110,8 +108,7 @@ std::vector<std::string> TextTokenizer::Tokenize(std::string_view text) const {
   std::vector<std::string> tokens;
   Run(text, FTS5_TOKENIZE_QUERY, &tokens,
       [](void* ctx, int, const char* token, int size, int, int) {
-        static_cast<std::vector<std::string>*>(ctx)->emplace_back(token,
-                                                                   static_cast<size_t>(size));
+        static_cast<std::vector<std::string>*>(ctx)->emplace_back(token, static_cast<size_t>(size));
         return SQLITE_OK;
       });
   return tokens;
@@ -121,9 +118,9 @@ Status RegisterPhraseFunction(sqlite3* db) {
   auto tokenizer = TextTokenizer::Create(db);
   if (!tokenizer.ok()) return tokenizer.status();
   TextTokenizer* owned = tokenizer->release();
-  const int rc = sqlite3_create_function_v2(
-      db, "hw_phrase", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, owned, PhraseFunction, nullptr,
-      nullptr, [](void* p) { delete static_cast<TextTokenizer*>(p); });
+  const int rc = sqlite3_create_function_v2(db, "hw_phrase", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                            owned, PhraseFunction, nullptr, nullptr,
+                                            [](void* p) { delete static_cast<TextTokenizer*>(p); });
   if (rc != SQLITE_OK) return Internal("cannot register hw_phrase()");
   return Status::Ok();
 }

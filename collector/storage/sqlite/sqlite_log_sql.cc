@@ -31,7 +31,8 @@ std::string FtsMatchExpression(const std::vector<TokenizedTerm>& terms) {
   return expr;
 }
 
-LogSql BuildLogQuerySql(const LogQuery& query, const std::vector<TokenizedTerm>& terms) {
+LogSql BuildLogQuerySql(const LogQuery& query, const std::vector<TokenizedTerm>& terms,
+                        const IdSpan* ids) {
   LogSql out;
   auto param = [&out](auto value) {
     out.params.emplace_back(std::move(value));
@@ -40,14 +41,22 @@ LogSql BuildLogQuerySql(const LogQuery& query, const std::vector<TokenizedTerm>&
   auto json_list = [&](const auto& values) {
     nlohmann::json array = nlohmann::json::array();
     for (const auto& v : values) array.push_back(v);
-    return param(array.dump());
+    return param(array.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   };
 
+  // With a cursor, rows come at or before its ts: one upper bound lets the ts index seek there
+  // (SQLite would not know which of two bound parameters is the tighter one).
+  int64_t end_ms = query.end_ms;
+  if (query.after && query.after->ts_ms < end_ms) end_ms = query.after->ts_ms + 1;
   out.sql = "SELECT id, ts, host, service, level, message, fields FROM logs WHERE ts >= " +
-            param(query.start_ms) + " AND ts < " + param(query.end_ms);
+            param(query.start_ms) + " AND ts < " + param(end_ms);
   const std::string match = FtsMatchExpression(terms);
   if (!match.empty()) {
-    out.sql += " AND id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH " + param(match) + ")";
+    out.sql += " AND id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH " + param(match);
+    if (ids != nullptr) {
+      out.sql += " AND rowid BETWEEN " + param(ids->first) + " AND " + param(ids->last);
+    }
+    out.sql += ")";
   }
   if (!query.hosts.empty()) {
     out.sql += " AND host IN (SELECT value FROM json_each(" + json_list(query.hosts) + "))";
@@ -64,12 +73,13 @@ LogSql BuildLogQuerySql(const LogQuery& query, const std::vector<TokenizedTerm>&
     if (term.tokens.empty()) {
       out.sql += " AND instr(message, " + param(term.term->text) + ") > 0";
     } else if (term.tokens.size() > 1) {
-      out.sql += " AND hw_phrase(message, " +
-                 param(PhrasePattern(term.tokens, term.term->prefix)) + ")";
+      out.sql +=
+          " AND hw_phrase(message, " + param(PhrasePattern(term.tokens, term.term->prefix)) + ")";
     }
   }
   if (query.after) {
-    out.sql += " AND (ts, id) < (" + param(query.after->ts_ms) + ", " + param(query.after->id) + ")";
+    out.sql +=
+        " AND (ts, id) < (" + param(query.after->ts_ms) + ", " + param(query.after->id) + ")";
   }
   out.sql += " ORDER BY ts DESC, id DESC LIMIT " + param(int64_t{query.limit} + 1);
   return out;

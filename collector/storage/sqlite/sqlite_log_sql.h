@@ -24,6 +24,12 @@ struct TokenizedTerm {
 // prefix term becomes `"text" *`, and all are ANDed. Empty when no term has a token.
 std::string FtsMatchExpression(const std::vector<TokenizedTerm>& terms);
 
+// An inclusive range of log ids.
+struct IdSpan {
+  int64_t first = 0;
+  int64_t last = 0;
+};
+
 struct LogSql {
   std::string sql;
   std::vector<std::variant<int64_t, std::string>> params;  // ?1, ?2, ... in order
@@ -33,7 +39,9 @@ struct LogSql {
 // `query.limit + 1` rows so that the caller can tell whether there is a next page. `terms`
 // holds query.terms tokenized. A term of several tokens must also match as a phrase
 // (hw_phrase); a term without any token (e.g. "-" or "::") cannot be found through the index
-// and is matched as a literal substring instead.
-LogSql BuildLogQuerySql(const LogQuery& query, const std::vector<TokenizedTerm>& terms);
+// and is matched as a literal substring instead. `ids`, when set, restricts the full-text
+// search to those ids (used by the zone-planned search, sqlite_log_reader.h).
+LogSql BuildLogQuerySql(const LogQuery& query, const std::vector<TokenizedTerm>& terms,
+                        const IdSpan* ids);
 
 }  // namespace hivewatch::sqlite

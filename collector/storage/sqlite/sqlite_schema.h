@@ -8,6 +8,8 @@ namespace hivewatch::sqlite_schema {
 // misread; an older one would be migrated here.
 inline constexpr int kVersion = 1;
 
+inline constexpr int kLogZoneBits = 12;  // 4096 log ids per zone
+
 // Logs: `id` is the arrival order (ids increase in batch order). One secondary index (ts) keeps
 // the write path cheap: it serves time windows and `ORDER BY ts DESC, id DESC` (index entries
 // are (ts, rowid)), host/service/level are checked on the rows it yields. The full-text index
@@ -27,6 +29,14 @@ CREATE TABLE IF NOT EXISTS logs (
 CREATE INDEX IF NOT EXISTS logs_by_ts ON logs (ts);
 CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5 (
   message, content='logs', content_rowid='id', detail=none, columnsize=0
+);
+-- A zone map: the ts range of each run of 2^kLogZoneBits consecutive ids (bounds only ever
+-- widen, so they stay conservative). Full-text searches use it to visit the index newest zone
+-- first and to stop as soon as no unvisited zone can hold a newer match (sqlite_log_reader.h).
+CREATE TABLE IF NOT EXISTS log_zones (
+  zone   INTEGER PRIMARY KEY,  -- id >> kLogZoneBits
+  min_ts INTEGER NOT NULL,
+  max_ts INTEGER NOT NULL
 );
 
 -- Idempotency: one row per accepted batch, written in the same transaction as its data.
@@ -79,6 +89,10 @@ inline constexpr const char* kMaxLogId = "SELECT coalesce(max(id), 0) FROM logs"
 // SAVEPOINT, so indexing inside them would write one tiny segment per batch.
 inline constexpr const char* kIndexNewLogs =
     "INSERT INTO logs_fts (rowid, message) SELECT id, message FROM logs WHERE id > ?1";
+inline constexpr const char* kWidenLogZone =
+    "INSERT INTO log_zones (zone, min_ts, max_ts) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (zone) DO UPDATE SET min_ts = min(min_ts, excluded.min_ts), "
+    "max_ts = max(max_ts, excluded.max_ts)";
 inline constexpr const char* kFindSeries =
     "SELECT id FROM series WHERE host = ?1 AND name = ?2 AND labels = ?3";
 inline constexpr const char* kInsertSeries =
@@ -102,6 +116,8 @@ ON CONFLICT (host) DO UPDATE SET
 inline constexpr const char* kListHosts =
     "SELECT host, agent_id, agent_version, first_seen, last_seen, batches, log_lines, samples "
     "FROM hosts ORDER BY host";
+inline constexpr const char* kLogZonesInWindow =
+    "SELECT zone, min_ts, max_ts FROM log_zones WHERE max_ts >= ?1 AND min_ts < ?2";
 inline constexpr const char* kCountLogs = "SELECT count(*) FROM logs";
 inline constexpr const char* kCountSeries = "SELECT count(*) FROM series";
 inline constexpr const char* kCountSamples = "SELECT count(*) FROM samples";

@@ -11,39 +11,26 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 #include <utility>
-#include <variant>
 
 #include "collector/storage/sqlite/sqlite_db.h"
 #include "collector/storage/sqlite/sqlite_fts.h"
-#include "collector/storage/sqlite/sqlite_log_sql.h"
+#include "collector/storage/sqlite/sqlite_log_reader.h"
 #include "collector/storage/sqlite/sqlite_schema.h"
+#include "common/time_util.h"
 
 namespace hivewatch {
 namespace {
 
 namespace fs = std::filesystem;
 using sqlite::Connection;
-using sqlite::Stmt;
 
 constexpr int kBusyTimeoutMs = 5000;
 constexpr size_t kMaxIdleReaders = 8;
 
-// Canonical JSON object for labels and fields: std::map keeps the keys sorted.
-std::string LabelsJson(const Labels& labels) { return nlohmann::json(labels).dump(); }
-
-Labels ParseLabelsJson(const std::string& text) {
-  Labels labels;
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return labels;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.value().is_string()) labels.emplace(it.key(), it.value().get<std::string>());
-  }
-  return labels;
-}
-
-Level LevelFromInt(int64_t value) {
-  if (value < 0 || value >= kLevelCount) return Level::kInfo;
-  return static_cast<Level>(value);
+// Canonical JSON object for labels and fields: std::map keeps the keys sorted. Invalid UTF-8
+// is replaced rather than thrown about (batches from DecodeBatch never contain any).
+std::string LabelsJson(const Labels& labels) {
+  return nlohmann::json(labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 int64_t FileSizeOrZero(const std::string& path) {
@@ -71,8 +58,8 @@ Status ConfigureWriter(Connection& conn, bool synchronous_full) {
       return Internal("cannot enable WAL mode (journal_mode is '" + stmt->ColumnText(0) + "')");
     }
   }
-  HW_RETURN_IF_ERROR(conn.Exec(synchronous_full ? "PRAGMA synchronous = FULL"
-                                                : "PRAGMA synchronous = NORMAL"));
+  HW_RETURN_IF_ERROR(
+      conn.Exec(synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
   // A larger page cache keeps the hot right edge of the tables and the FTS segments being
   // merged in memory. Checkpoints are driven by SqliteStorage::OnWalCommit instead of the
   // automatic ones; journal_size_limit shrinks the WAL back after a large burst.
@@ -138,7 +125,8 @@ class SqliteStorage::ReaderLease {
   std::unique_ptr<Reader> reader_;
 };
 
-Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const StorageOptions& options) {
+Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const StorageOptions& options,
+                                                           const SqliteTuning& tuning) {
   if (options.data_dir.empty()) return InvalidArgument("storage: data_dir is not set");
   const fs::path dir(options.data_dir);
   std::error_code ec;
@@ -151,13 +139,15 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const StorageOptions&
   }
   // The WAL and its index are files next to the database: the directory must be writable.
   if (::access(dir.c_str(), W_OK) != 0) {
-    return Unavailable("data directory '" + dir.string() + "' is not writable: " +
-                       std::strerror(errno));
+    return Unavailable("data directory '" + dir.string() +
+                       "' is not writable: " + std::strerror(errno));
   }
   std::string path = (dir / "hivewatch.db").string();
-  auto writer =
-      Connection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, kBusyTimeoutMs);
+  auto writer = Connection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, kBusyTimeoutMs);
   if (!writer.ok()) return writer.status();
+  if (tuning.max_value_bytes > 0) {
+    sqlite3_limit((*writer)->db(), SQLITE_LIMIT_LENGTH, tuning.max_value_bytes);
+  }
   Status status = ConfigureWriter(**writer, options.synchronous_full);
   if (!status.ok()) return status.WithPrefix(path);
   auto checkpointer = Connection::Open(path, SQLITE_OPEN_READWRITE, kBusyTimeoutMs);
@@ -166,8 +156,8 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const StorageOptions&
                ->Exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
                                                : "PRAGMA synchronous = NORMAL");
   if (!status.ok()) return status;
-  return std::unique_ptr<SqliteStorage>(new SqliteStorage(
-      options, std::move(path), std::move(*writer), std::move(*checkpointer)));
+  return std::unique_ptr<SqliteStorage>(
+      new SqliteStorage(options, std::move(path), std::move(*writer), std::move(*checkpointer)));
 }
 
 SqliteStorage::SqliteStorage(const StorageOptions& options, std::string path,
@@ -238,8 +228,7 @@ void SqliteStorage::WriterLoop() {
                          [&] { return stopping_ || queued_rows_ >= kMaxRowsPerCommit; });
 
     size_t rows = 0;
-    while (!queue_.empty() &&
-           (group.empty() || rows + queue_.front()->rows <= kMaxRowsPerCommit)) {
+    while (!queue_.empty() && (group.empty() || rows + queue_.front()->rows <= kMaxRowsPerCommit)) {
       PendingAppend* append = queue_.front();
       queue_.pop_front();
       queued_rows_ -= append->rows;
@@ -252,7 +241,13 @@ void SqliteStorage::WriterLoop() {
     if (!status.ok()) spdlog::error("storage: commit failed: {}", status.message());
     lock.lock();
 
-    last_commit_failed_ = !status.ok();
+    // Not ready while writes fail for reasons other than the batch itself (disk full, I/O).
+    bool failed = !status.ok();
+    for (const PendingAppend* append : group) {
+      const StatusCode code = append->status.code();
+      failed = failed || code == StatusCode::kUnavailable || code == StatusCode::kInternal;
+    }
+    last_commit_failure_ms_ = failed ? NowMs() : 0;
     for (PendingAppend* append : group) append->done = true;
     group.clear();
     done_cv_.notify_all();
@@ -331,6 +326,11 @@ Status SqliteStorage::WriteBatch(const PendingAppend& append, bool* duplicate) {
     auto stmt = db.Prepare(sqlite_schema::kInsertLog);
     if (!stmt.ok()) return stmt.status();
     std::string fields;
+    // ts bounds of the zones the new rows fall in (usually one or two per batch).
+    struct Zone {
+      int64_t zone, min_ts, max_ts;
+    };
+    std::vector<Zone> zones;
     for (const LogRecord& record : batch.logs) {
       stmt->BindInt64(1, record.ts_ms);
       stmt->BindText(2, batch.agent.host);
@@ -346,6 +346,23 @@ Status SqliteStorage::WriteBatch(const PendingAppend& append, bool* duplicate) {
       const int rc = stmt->Run();
       if (rc != SQLITE_DONE) return db.Error(rc, "storing a log record");
       stmt->Reset();
+      const int64_t zone = sqlite3_last_insert_rowid(db.db()) >> sqlite_schema::kLogZoneBits;
+      if (zones.empty() || zones.back().zone != zone) {
+        zones.push_back({zone, record.ts_ms, record.ts_ms});
+      } else {
+        zones.back().min_ts = std::min(zones.back().min_ts, record.ts_ms);
+        zones.back().max_ts = std::max(zones.back().max_ts, record.ts_ms);
+      }
+    }
+    auto widen = db.Prepare(sqlite_schema::kWidenLogZone);
+    if (!widen.ok()) return widen.status();
+    for (const Zone& zone : zones) {
+      widen->BindInt64(1, zone.zone);
+      widen->BindInt64(2, zone.min_ts);
+      widen->BindInt64(3, zone.max_ts);
+      const int rc = widen->Run();
+      if (rc != SQLITE_DONE) return db.Error(rc, "updating the log zone map");
+      widen->Reset();
     }
   }
 
@@ -468,45 +485,10 @@ Result<LogPage> SqliteStorage::QueryLogs(const LogQuery& query) {
   if (query.limit < 1 || query.limit > kMaxLogLimit) {
     return InvalidArgument("limit must be between 1 and " + std::to_string(kMaxLogLimit));
   }
-  LogPage page;
-  if (query.start_ms >= query.end_ms) return page;
-
+  if (query.start_ms >= query.end_ms) return LogPage{};
   auto reader = AcquireReader();
   if (!reader.ok()) return reader.status();
-  std::vector<sqlite::TokenizedTerm> terms;
-  for (const TextTerm& term : query.terms) {
-    terms.push_back({&term, reader->tokenizer().Tokenize(term.text)});
-  }
-  const sqlite::LogSql sql = sqlite::BuildLogQuerySql(query, terms);
-  auto stmt = (*reader)->Prepare(sql.sql);
-  if (!stmt.ok()) return stmt.status();
-  for (size_t i = 0; i < sql.params.size(); ++i) {
-    const int index = static_cast<int>(i + 1);
-    if (const auto* n = std::get_if<int64_t>(&sql.params[i])) {
-      stmt->BindInt64(index, *n);
-    } else {
-      stmt->BindText(index, std::get<std::string>(sql.params[i]));
-    }
-  }
-  int rc;
-  while ((rc = stmt->Step()) == SQLITE_ROW) {
-    StoredLog log;
-    log.id = stmt->ColumnInt64(0);
-    log.record.ts_ms = stmt->ColumnInt64(1);
-    log.host = stmt->ColumnText(2);
-    log.record.service = stmt->ColumnText(3);
-    log.record.level = LevelFromInt(stmt->ColumnInt64(4));
-    log.record.message = stmt->ColumnText(5);
-    if (!stmt->ColumnIsNull(6)) log.record.fields = ParseLabelsJson(stmt->ColumnText(6));
-    page.logs.push_back(std::move(log));
-  }
-  if (rc != SQLITE_DONE) return (*reader)->Error(rc, "querying logs");
-  if (page.logs.size() > static_cast<size_t>(query.limit)) {
-    page.logs.pop_back();
-    const StoredLog& last = page.logs.back();
-    page.next = EncodeLogCursor(LogCursor{last.record.ts_ms, last.id});
-  }
-  return page;
+  return sqlite::QueryLogsOn(**reader, reader->tokenizer(), query);
 }
 
 Result<std::vector<HostInfo>> SqliteStorage::ListHosts() {
@@ -558,7 +540,11 @@ Result<StorageStats> SqliteStorage::Stats() {
 
 bool SqliteStorage::Ready() {
   std::lock_guard<std::mutex> lock(mu_);
-  return !stopping_ && !last_commit_failed_;
+  // A failed commit makes the collector unready for a while only: if a load balancer stops
+  // sending pushes because of the 503, no later commit could ever clear it.
+  constexpr int64_t kUnreadyAfterFailureMs = 10000;
+  return !stopping_ && (last_commit_failure_ms_ == 0 ||
+                        NowMs() - last_commit_failure_ms_ > kUnreadyAfterFailureMs);
 }
 
 }  // namespace hivewatch

@@ -25,10 +25,19 @@ namespace sqlite {
 class Connection;
 }  // namespace sqlite
 
+// Settings of the SQLite backend that StorageOptions does not carry; the defaults suit
+// production.
+struct SqliteTuning {
+  // When > 0, the largest string the writer stores (SQLITE_LIMIT_LENGTH); a batch holding a
+  // larger one fails alone with kTooLarge. Tests use it to make exactly one batch fail.
+  int max_value_bytes = 0;
+};
+
 class SqliteStorage final : public Storage {
  public:
   // Creates data_dir if missing and opens (creating if needed) the database in it.
-  static Result<std::unique_ptr<SqliteStorage>> Open(const StorageOptions& options);
+  static Result<std::unique_ptr<SqliteStorage>> Open(const StorageOptions& options,
+                                                     const SqliteTuning& tuning = {});
 
   // Commits every batch already queued, stops the writer, checkpoints the WAL and closes.
   ~SqliteStorage() override;
@@ -77,13 +86,13 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<sqlite::Connection> writer_;
   std::thread writer_thread_;
 
-  std::mutex mu_;  // guards the fields below
+  std::mutex mu_;                     // guards the fields below
   std::condition_variable queue_cv_;  // writer: work arrived or stopping
   std::condition_variable done_cv_;   // appenders: a group was committed
   std::deque<PendingAppend*> queue_;
   size_t queued_rows_ = 0;
   bool stopping_ = false;
-  bool last_commit_failed_ = false;
+  int64_t last_commit_failure_ms_ = 0;  // when the last commit failed; 0 after a success
 
   std::unique_ptr<sqlite::Connection> checkpointer_;
   std::thread checkpoint_thread_;

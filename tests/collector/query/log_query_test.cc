@@ -96,8 +96,8 @@ TEST_CASE("a star without a prefix is an error naming its position", "[query]") 
 }
 
 TEST_CASE("a cursor survives encoding and decoding", "[query]") {
-  for (const LogCursor cursor : {LogCursor{1763900000123, 42}, LogCursor{0, 0},
-                                 LogCursor{-5, 7}, LogCursor{INT64_MAX, INT64_MAX}}) {
+  for (const LogCursor cursor : {LogCursor{1763900000123, 42}, LogCursor{0, 0}, LogCursor{-5, 7},
+                                 LogCursor{INT64_MAX, INT64_MAX}}) {
     const std::string text = EncodeLogCursor(cursor);
     CHECK(text.find_first_not_of("0123456789-_") == std::string::npos);  // URL-safe
     auto decoded = DecodeLogCursor(text);

@@ -10,8 +10,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <cstdio>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -339,9 +337,9 @@ TEMPLATE_TEST_CASE("host, service and level filters accept any of their values",
   AppendNew(t.storage(), MakeBatch("web-2", "b1",
                                    {Log(kBase + 3, "w2 nginx warning", "nginx", Level::kWarning),
                                     Log(kBase + 4, "w2 cron debug", "cron", Level::kDebug)}));
-  AppendNew(t.storage(), MakeBatch("db-1", "b1",
-                                   {Log(kBase + 5, "d1 postgres critical", "postgres",
-                                        Level::kCritical)}));
+  AppendNew(t.storage(),
+            MakeBatch("db-1", "b1",
+                      {Log(kBase + 5, "d1 postgres critical", "postgres", Level::kCritical)}));
 
   LogQuery query;
   query.hosts = {"web-2", "db-1"};
@@ -378,7 +376,8 @@ TEMPLATE_TEST_CASE("the time window includes its start and excludes its end", "[
                    HW_STORAGE_BACKENDS) {
   StorageTest<TestType> t;
   std::vector<LogRecord> records;
-  for (int i = 0; i < 10; ++i) records.push_back(Log(kBase + i * 10, "at " + std::to_string(i * 10)));
+  for (int i = 0; i < 10; ++i)
+    records.push_back(Log(kBase + i * 10, "at " + std::to_string(i * 10)));
   AppendNew(t.storage(), MakeBatch("h", "b1", records));
 
   LogQuery query;
@@ -407,12 +406,11 @@ TEMPLATE_TEST_CASE("the time window includes its start and excludes its end", "[
 TEMPLATE_TEST_CASE("terms, phrases and prefixes match whole words", "[storage]",
                    HW_STORAGE_BACKENDS) {
   StorageTest<TestType> t;
-  AppendNew(t.storage(), MakeBatch("h", "b1",
-                                   {Log(kBase + 1, "disk full on sda"),
-                                    Log(kBase + 2, "Full disk warning"),
-                                    Log(kBase + 3, "fully booked"),
-                                    Log(kBase + 4, "disks are FULL"),
-                                    Log(kBase + 5, "nothing to see")}));
+  AppendNew(t.storage(),
+            MakeBatch("h", "b1",
+                      {Log(kBase + 1, "disk full on sda"), Log(kBase + 2, "Full disk warning"),
+                       Log(kBase + 3, "fully booked"), Log(kBase + 4, "disks are FULL"),
+                       Log(kBase + 5, "nothing to see")}));
   auto search = [&](std::string_view q) { return Messages(QueryAll(t.storage(), TextQuery(q))); };
   using V = std::vector<std::string>;
 
@@ -424,8 +422,8 @@ TEMPLATE_TEST_CASE("terms, phrases and prefixes match whole words", "[storage]",
   CHECK(search("\"full disk\"") == V{"Full disk warning"});
   CHECK(search("\"disk on\"").empty());
   // A prefix term matches words starting with it; a prefix phrase ends in a prefix.
-  CHECK(search("ful*") == V{"disks are FULL", "fully booked", "Full disk warning",
-                            "disk full on sda"});
+  CHECK(search("ful*") ==
+        V{"disks are FULL", "fully booked", "Full disk warning", "disk full on sda"});
   CHECK(search("disk*") == V{"disks are FULL", "Full disk warning", "disk full on sda"});
   CHECK(search("\"disk fu\"*") == V{"disk full on sda"});
   CHECK(search("ful").empty());
@@ -436,15 +434,14 @@ TEMPLATE_TEST_CASE("terms, phrases and prefixes match whole words", "[storage]",
 TEMPLATE_TEST_CASE("search syntax characters in a term are matched literally", "[storage]",
                    HW_STORAGE_BACKENDS) {
   StorageTest<TestType> t;
-  AppendNew(t.storage(),
-            MakeBatch("h", "b1",
-                      {Log(kBase + 1, "mount (sda1) failed: read-only AND busy"),
-                       Log(kBase + 2, "connect 10.0.0.1:8080 refused"),
-                       Log(kBase + 3, "user said \"hi\" then NEAR(a b) left"),
-                       Log(kBase + 4, "glob foo*bar matched, message:foo set"),
-                       Log(kBase + 5, "just foo and bar"),
-                       Log(kBase + 6, "arrow -> here ^caret {col}"),
-                       Log(kBase + 7, "plain words only")}));
+  AppendNew(t.storage(), MakeBatch("h", "b1",
+                                   {Log(kBase + 1, "mount (sda1) failed: read-only AND busy"),
+                                    Log(kBase + 2, "connect 10.0.0.1:8080 refused"),
+                                    Log(kBase + 3, "user said \"hi\" then NEAR(a b) left"),
+                                    Log(kBase + 4, "glob foo*bar matched, message:foo set"),
+                                    Log(kBase + 5, "just foo and bar"),
+                                    Log(kBase + 6, "arrow -> here ^caret {col}"),
+                                    Log(kBase + 7, "plain words only")}));
   auto search = [&](const std::vector<TextTerm>& terms) {
     LogQuery query;
     query.terms = terms;
@@ -659,11 +656,11 @@ TEMPLATE_TEST_CASE("stats count logs, series and samples", "[storage]", HW_STORA
   CHECK(t.storage().Ready());
 }
 
-TEMPLATE_TEST_CASE("stored data survives closing and reopening", "[storage]",
-                   HW_STORAGE_BACKENDS) {
+TEMPLATE_TEST_CASE("stored data survives closing and reopening", "[storage]", HW_STORAGE_BACKENDS) {
   StorageTest<TestType> t;
-  AppendNew(t.storage(), MakeBatch("web-1", "b1", {Log(kBase, "before restart", "app",
-                                                       Level::kError, {{"k", "v"}})}));
+  AppendNew(
+      t.storage(),
+      MakeBatch("web-1", "b1", {Log(kBase, "before restart", "app", Level::kError, {{"k", "v"}})}));
   const auto before = QueryAll(t.storage(), LogQuery{});
   t.Reopen();
 
@@ -720,9 +717,9 @@ TEMPLATE_TEST_CASE("random queries agree with a plain model of the contract", "[
   StorageTest<TestType> t;
   std::mt19937 rng(20251123);
   auto pick = [&](const auto& list) { return list[rng() % list.size()]; };
-  const std::vector<std::string> words = {"disk",  "full",    "error", "timeout", "connection",
-                                          "reset", "peer",    "auth",  "failure", "user",
-                                          "root",  "session", "opened", "closed", "blk",
+  const std::vector<std::string> words = {"disk",  "full",    "error",  "timeout",  "connection",
+                                          "reset", "peer",    "auth",   "failure",  "user",
+                                          "root",  "session", "opened", "closed",   "blk",
                                           "Disk",  "FAILURE", "x86_64", "10.0.0.7", "ok"};
   const std::vector<std::string> separators = {" ", " ", " ", ": ", " - ", "/", "=", ", "};
   const std::vector<std::string> hosts = {"alpha", "beta", "gamma"};
@@ -806,10 +803,9 @@ TEMPLATE_TEST_CASE("random queries agree with a plain model of the contract", "[
       query.terms.push_back(term);
     }
     const std::vector<StoredLog> expected = ModelQuery(all, query);
-    auto T0 = std::chrono::steady_clock::now();
+    // At most about 40 pages per query: small pages where there are few results.
+    query.limit = std::max(query.limit, static_cast<int>(expected.size() / 40 + 1));
     const std::vector<StoredLog> got = QueryAll(t.storage(), query);
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - T0).count();
-    if (ms > 100) { fprintf(stderr, "round %d: %.0f ms, %zu rows, limit %d, terms %zu hosts %zu svc %zu lv %zu window %d\n", round, ms, got.size(), query.limit, query.terms.size(), query.hosts.size(), query.services.size(), query.levels.size(), (int)(query.start_ms != 0)); for (auto& tt : query.terms) fprintf(stderr, "   '%s' p=%d x=%d\n", tt.text.c_str(), tt.phrase, tt.prefix); }
     INFO("round " << round << ": " << query.terms.size() << " terms, limit " << query.limit);
     for (const TextTerm& term : query.terms) {
       INFO("term '" << term.text << "' phrase=" << term.phrase << " prefix=" << term.prefix);
@@ -850,13 +846,12 @@ TEMPLATE_TEST_CASE("searching real log lines finds exactly the lines that contai
     const char* q;
     const char* service;  // nullptr: any
   };
-  for (const Case& c : {Case{"failure", nullptr}, Case{"invalid", nullptr},
-                        Case{"terminating", nullptr}, Case{"session", "Linux_2k"},
-                        Case{"blk", nullptr}, Case{"INFO", "Hadoop_2k"},
-                        Case{"\"authentication failure\"", nullptr},
-                        Case{"\"Invalid user\" from", "OpenSSH_2k"}, Case{"recei*", nullptr},
-                        Case{"10.251.*", nullptr}, Case{"rhost=218.188.2.4", nullptr},
-                        Case{"preauth", nullptr}, Case{"PacketResponder 1", nullptr}}) {
+  for (const Case& c :
+       {Case{"failure", nullptr}, Case{"invalid", nullptr}, Case{"terminating", nullptr},
+        Case{"session", "Linux_2k"}, Case{"blk", nullptr}, Case{"INFO", "Hadoop_2k"},
+        Case{"\"authentication failure\"", nullptr}, Case{"\"Invalid user\" from", "OpenSSH_2k"},
+        Case{"recei*", nullptr}, Case{"10.251.*", nullptr}, Case{"rhost=218.188.2.4", nullptr},
+        Case{"preauth", nullptr}, Case{"PacketResponder 1", nullptr}}) {
     LogQuery query = TextQuery(c.q);
     if (c.service != nullptr) query.services = {c.service};
     size_t expected = 0;
@@ -864,7 +859,8 @@ TEMPLATE_TEST_CASE("searching real log lines finds exactly the lines that contai
       if (c.service != nullptr && line.service != c.service) continue;
       const std::vector<std::string> words = Words(line.text);
       bool match = true;
-      for (const TextTerm& term : query.terms) match = match && ModelMatches(words, line.text, term);
+      for (const TextTerm& term : query.terms)
+        match = match && ModelMatches(words, line.text, term);
       expected += match ? 1 : 0;
     }
     INFO("q=" << c.q << " service=" << (c.service ? c.service : "any"));
@@ -953,8 +949,9 @@ TEST_CASE("a failing batch is rolled back alone while batches committed with it 
   SqliteStorage& storage = **opened;
 
   const Batch good1 = MakeBatch("good-1", "g", {Log(kBase, "first good"), Log(kBase, "more")});
-  const Batch bad = MakeBatch("bad", "x", {Log(kBase, "fits"), Log(kBase, std::string(200000, 'x')),
-                                           Log(kBase, "after the big one")});
+  const Batch bad = MakeBatch(
+      "bad", "x",
+      {Log(kBase, "fits"), Log(kBase, std::string(200000, 'x')), Log(kBase, "after the big one")});
   const Batch good2 = MakeBatch("good-2", "g", {Log(kBase, "second good")});
   std::vector<Result<AppendResult>> results(3, Status(StatusCode::kInternal, "not run"));
   const Batch* batches[] = {&good1, &bad, &good2};
@@ -964,8 +961,9 @@ TEST_CASE("a failing batch is rolled back alone while batches committed with it 
   REQUIRE(results[2].ok());
   REQUIRE_FALSE(results[1].ok());
   CHECK(results[1].status().code() == StatusCode::kTooLarge);
-  CHECK(Messages(QueryAll(storage, TextQuery("good"))) ==
-        std::vector<std::string>{"second good", "first good"});
+  auto good = Messages(QueryAll(storage, TextQuery("good")));
+  std::sort(good.begin(), good.end());  // same ts: their order depends on arrival
+  CHECK(good == std::vector<std::string>{"first good", "second good"});
   CHECK(QueryAll(storage, LogQuery{}).size() == 3);
   CHECK(QueryAll(storage, TextQuery("fits")).empty());
   auto hosts = storage.ListHosts();
