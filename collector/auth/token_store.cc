@@ -67,6 +67,18 @@ std::string Text(sqlite3_stmt* s, int col) {
   return t ? reinterpret_cast<const char*>(t) : "";
 }
 
+// A row of SELECT id, name, scopes, created_ms, revoked_ms.
+TokenInfo ReadToken(sqlite3_stmt* s) {
+  TokenInfo info;
+  info.id = sqlite3_column_int64(s, 0);
+  info.name = Text(s, 1);
+  Result<Scopes> scopes = ParseScopes(Text(s, 2));
+  if (scopes.ok()) info.scopes = *scopes;
+  info.created_ms = sqlite3_column_int64(s, 3);
+  if (sqlite3_column_type(s, 4) != SQLITE_NULL) info.revoked_ms = sqlite3_column_int64(s, 4);
+  return info;
+}
+
 }  // namespace
 
 bool Scopes::Has(Scope scope) const {
@@ -175,16 +187,7 @@ Result<std::vector<TokenInfo>> TokenStore::List() {
   Stmt st(impl_->db, "SELECT id, name, scopes, created_ms, revoked_ms FROM tokens ORDER BY id");
   std::vector<TokenInfo> out;
   int rc;
-  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) {
-    TokenInfo info;
-    info.id = sqlite3_column_int64(st.s, 0);
-    info.name = Text(st.s, 1);
-    auto scopes = ParseScopes(Text(st.s, 2));
-    if (scopes.ok()) info.scopes = *scopes;
-    info.created_ms = sqlite3_column_int64(st.s, 3);
-    if (sqlite3_column_type(st.s, 4) != SQLITE_NULL) info.revoked_ms = sqlite3_column_int64(st.s, 4);
-    out.push_back(std::move(info));
-  }
+  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) out.push_back(ReadToken(st.s));
   if (rc != SQLITE_DONE) return Unavailable(std::string("cannot list tokens: ") +
                                             sqlite3_errmsg(impl_->db));
   return out;
@@ -213,18 +216,11 @@ Result<TokenInfo> TokenStore::Verify(std::string_view token) {
   const std::string hash = Sha256Hex(token);
   std::lock_guard<std::mutex> lock(impl_->mu);
   Stmt st(impl_->db,
-          "SELECT id, name, scopes, created_ms FROM tokens WHERE hash = ?1 AND revoked_ms IS NULL");
+          "SELECT id, name, scopes, created_ms, revoked_ms FROM tokens "
+          "WHERE hash = ?1 AND revoked_ms IS NULL");
   sqlite3_bind_text(st.s, 1, hash.c_str(), -1, SQLITE_TRANSIENT);
   int rc = sqlite3_step(st.s);
-  if (rc == SQLITE_ROW) {
-    TokenInfo info;
-    info.id = sqlite3_column_int64(st.s, 0);
-    info.name = Text(st.s, 1);
-    auto scopes = ParseScopes(Text(st.s, 2));
-    if (scopes.ok()) info.scopes = *scopes;
-    info.created_ms = sqlite3_column_int64(st.s, 3);
-    return info;
-  }
+  if (rc == SQLITE_ROW) return ReadToken(st.s);
   if (rc == SQLITE_DONE) return Unauthenticated("unknown or revoked token");
   return Unavailable(std::string("cannot check token: ") + sqlite3_errmsg(impl_->db));
 }

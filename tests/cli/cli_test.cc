@@ -14,8 +14,11 @@
 #include <catch2/catch.hpp>
 
 #include "tests/cli/fake_collector.h"
+#include "tests/support/refusing_port.h"
 
 namespace hivewatch::cli {
+using hivewatch::testing::RefusingPort;
+
 namespace {
 
 using testing::FakeCollector;
@@ -164,28 +167,6 @@ TEST_CASE("collector refusals exit 1 with the mapped message", "[cli]") {
   CHECK_THAT(forbidden.err, Catch::StartsWith("hivewatch: the token is not allowed"));
 }
 
-// A loopback port that refuses connections: bound, never listening.
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error("bind failed");
-    }
-    port_ = ntohs(addr.sin_port);
-  }
-  ~RefusingPort() { close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
 
 TEST_CASE("an unreachable collector exits 1 with the cause and a hint", "[cli]") {
   RefusingPort port;

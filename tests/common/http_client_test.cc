@@ -1,4 +1,5 @@
 #include "common/http_client.h"
+#include "tests/support/refusing_port.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,6 +22,8 @@
 #include <catch2/catch.hpp>
 
 namespace hivewatch {
+using hivewatch::testing::RefusingPort;
+
 namespace {
 
 struct ReceivedRequest {
@@ -205,29 +208,6 @@ CannedResponse Ok(std::string body) {
   return r;
 }
 
-// A loopback port where nothing listens: bound (so no one else takes it) but not listening,
-// which makes the kernel refuse connections.
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error("bind failed");
-    }
-    port_ = ntohs(addr.sin_port);
-  }
-  ~RefusingPort() { close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
 
 TEST_CASE("the HTTP client reuses one connection for consecutive requests", "[http]") {
   LoopbackServer server([](const ReceivedRequest& r) { return Ok("you asked " + r.target); });

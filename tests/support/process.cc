@@ -16,18 +16,6 @@ extern char** environ;
 
 namespace hivewatch::testing {
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/hivewatch-test-XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 Process::Process(Process&& other) noexcept : pid_(other.pid_), exit_code_(other.exit_code_) {
   other.pid_ = -1;
 }

@@ -1,4 +1,4 @@
-// Test support: temporary directories, child processes and waiting on conditions with a
+// Test support: child processes and waiting on conditions with a
 // deadline (never bare sleeps as synchronisation).
 #pragma once
 
@@ -10,20 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.h"
+
 namespace hivewatch::testing {
-
-// A fresh directory under $TMPDIR, removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // A child process with stdout and stderr sent to files.
 class Process {

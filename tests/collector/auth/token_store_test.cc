@@ -11,29 +11,14 @@
 #include <vector>
 
 #include "collector/auth/bearer_authorizer.h"
+#include "tests/support/temp_dir.h"
 
 using namespace hivewatch;
 
+using hivewatch::testing::TempDir;
+
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/hivewatch-token-test-XXXXXX";
-    const char* made = mkdtemp(tmpl);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::unique_ptr<TokenStore> OpenStore(const std::string& dir) {
   Result<std::unique_ptr<TokenStore>> store = TokenStore::Open(dir);

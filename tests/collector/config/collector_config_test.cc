@@ -1,5 +1,6 @@
 // LoadCollectorConfig / ValidateCollectorConfig, and the shipped packaging/collector.toml.
 #include "collector/collector_config.h"
+#include "tests/support/temp_dir.h"
 
 #include <stdlib.h>
 
@@ -11,26 +12,10 @@
 
 using namespace hivewatch;
 
+using hivewatch::testing::TempDir;
+
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/hivewatch-config-test-XXXXXX";
-    const char* made = mkdtemp(tmpl);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Writes `text` to <dir>/collector.toml and returns the path.
 std::string WriteConfig(const TempDir& dir, const std::string& text) {

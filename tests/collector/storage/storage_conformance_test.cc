@@ -25,30 +25,15 @@
 
 #include "collector/storage/sqlite/sqlite_storage.h"
 #include "collector/storage/storage.h"
+#include "tests/support/temp_dir.h"
 
 namespace hivewatch {
+using hivewatch::testing::TempDir;
+
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "hivewatch_storage_XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // ---- Backends -------------------------------------------------------------------------------
 
