@@ -30,6 +30,11 @@ CREATE INDEX IF NOT EXISTS logs_by_ts ON logs (ts);
 CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5 (
   message, content='logs', content_rowid='id', detail=none, columnsize=0
 );
+-- Merge index segments less eagerly than FTS5's defaults (4 and 16): measured +19% ingest
+-- (bench/storage_bench.cc, 1M lines) with no change in search latency. Stored in the FTS
+-- table's own config, so setting it again on every open is harmless.
+INSERT INTO logs_fts (logs_fts, rank) VALUES ('automerge', 16);
+INSERT INTO logs_fts (logs_fts, rank) VALUES ('crisismerge', 64);
 -- A zone map: the ts range of each run of 2^kLogZoneBits consecutive ids (bounds only ever
 -- widen, so they stay conservative). Full-text searches use it to visit the index newest zone
 -- first and to stop as soon as no unvisited zone can hold a newer match (sqlite_log_reader.h).
