@@ -15,7 +15,7 @@ using namespace hivewatch;
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = HIVEWATCH_VERSION;  // from the CMake project version
 
 constexpr const char* kUsage = R"(Usage:
   hivewatch-collector [--config FILE] [--listen ADDR] [--data-dir DIR] [--no-auth] [options]
@@ -93,15 +93,17 @@ int RunTokenCommand(const CollectorConfig& config, const std::vector<std::string
 }  // namespace
 
 int main(int argc, char** argv) {
-  po::options_description visible("Options");
+  po::options_description visible("Options", 100, 50);
   visible.add_options()
       ("help,h", "show this help")
       ("version", "print the version")
-      ("config,c", po::value<std::string>(), "TOML configuration file (docs/configuration.md)")
-      ("listen,l", po::value<std::string>(), "address to listen on, host:port (default 127.0.0.1:9800; port 0 picks one)")
-      ("data-dir,d", po::value<std::string>(), "where the database lives (default /var/lib/hivewatch-collector)")
+      ("config,c", po::value<std::string>()->value_name("FILE"), "TOML configuration file (docs/configuration.md)")
+      ("listen,l", po::value<std::string>()->value_name("ADDR"),
+       "host:port to listen on (default 127.0.0.1:9800; port 0 picks one)")
+      ("data-dir,d", po::value<std::string>()->value_name("DIR"),
+       "where the database lives (default /var/lib/hivewatch-collector)")
       ("no-auth", "accept requests without a token (local experiments only)")
-      ("log-level", po::value<std::string>(), "trace, debug, info, warn or error (default info)")
+      ("log-level", po::value<std::string>()->value_name("LEVEL"), "trace, debug, info, warn or error (default info)")
       ("check-config", "validate the configuration and exit (0 if valid)");
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::string>())(
