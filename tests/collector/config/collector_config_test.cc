@@ -32,12 +32,22 @@ Result<CollectorConfig> Load(const std::string& text) {
   return LoadCollectorConfig(WriteConfig(dir, text));
 }
 
-// The error message for a file that must not load.
+// The error LoadCollectorConfig gives for `text`, without its "FILE:LINE: " prefix.
 std::string LoadError(const std::string& text) {
   Result<CollectorConfig> r = Load(text);
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::kInvalidArgument);
-  return r.status().message();
+  const std::string& m = r.status().message();
+  // Setting errors start with the file's path and a line number.
+  if (m.rfind("/", 0) == 0 && m.find(".toml:") != std::string::npos) {
+    size_t after_file = m.find(".toml:") + 6;
+    size_t after_line = m.find(": ", after_file);
+    if (after_line != std::string::npos &&
+        m.find_first_not_of("0123456789", after_file) == after_line) {
+      return m.substr(after_line + 2);
+    }
+  }
+  return m;
 }
 
 // The error ValidateCollectorConfig gives for `config`.
@@ -189,7 +199,7 @@ TEST_CASE("a section given as a plain value is an error naming it", "[config]") 
     Result<CollectorConfig> r = Load(text);
     CHECK_FALSE(r.ok());
     const std::string key = std::string(text).substr(0, std::string(text).find(' '));
-    CHECK(r.status().message() == key + ": expected a table ([" + key + "])");
+    CHECK_THAT(r.status().message(), Catch::EndsWith(":1: " + key + ": expected a table ([" + key + "])"));
   }
 }
 
@@ -404,4 +414,12 @@ TEST_CASE("the complete example in docs/configuration.md loads and validates",
   CHECK(c.max_body_bytes == 32u * 1024 * 1024);
   CHECK(c.http_workers == 8);
   CHECK(c.read_timeout_ms == 60000);
+}
+
+TEST_CASE("setting errors name the file and the line", "[config]") {
+  TempDir dir;
+  const std::string path = WriteConfig(dir, "listen = \"127.0.0.1:1\"\n\n[http]\nworkers = 0\n");
+  Result<CollectorConfig> r = LoadCollectorConfig(path);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message() == path + ":4: http.workers: must be between 1 and 1024");
 }
