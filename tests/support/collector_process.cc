@@ -9,6 +9,7 @@ namespace hivewatch::testing {
 
 std::string CollectorBinary() { return HIVEWATCH_COLLECTOR_BIN; }
 std::string CliBinary() { return HIVEWATCH_CLI_BIN; }
+std::string AgentBinary() { return HIVEWATCH_AGENT_BIN; }
 std::string SharedLogsDir() { return HIVEWATCH_SHARED_LOGS; }
 
 CollectorProcess::CollectorProcess(std::vector<std::string> extra_args)
@@ -30,7 +31,9 @@ void CollectorProcess::UseConfig(const std::string& toml) {
 void CollectorProcess::Start() {
   const std::string log_path = dir_.path() + "/collector.log";
   const size_t log_offset = ReadFile(log_path).size();
-  std::vector<std::string> argv = {CollectorBinary(), "--listen", "127.0.0.1:0", "--data-dir",
+  // A restart keeps the port, so clients configured with the URL find it again.
+  const std::string listen = url_.empty() ? "127.0.0.1:0" : url_.substr(std::string("http://").size());
+  std::vector<std::string> argv = {CollectorBinary(), "--listen", listen, "--data-dir",
                                    dir_.path() + "/data"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   process_ = Process::Start(argv, dir_.path() + "/collector.out", log_path);

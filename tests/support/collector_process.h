@@ -19,7 +19,7 @@ class CollectorProcess {
   void UseConfig(const std::string& toml);
 
   // Starts the collector and waits until it logs its listening address (fails the test if
-  // it does not within 20 s). Restarting on the same data directory picks a new port.
+  // it does not within 20 s). A restart uses the same data directory and port.
   void Start();
   // SIGTERM and wait for a clean exit; returns the exit code.
   int Stop();
@@ -45,6 +45,7 @@ class CollectorProcess {
 // Path to the built binaries (compile definitions from tests/CMakeLists.txt).
 std::string CollectorBinary();
 std::string CliBinary();
+std::string AgentBinary();
 std::string SharedLogsDir();
 
 }  // namespace hivewatch::testing

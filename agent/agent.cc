@@ -1,0 +1,237 @@
+#include "agent/agent.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "agent/inputs/proc/proc_input.h"
+#include "agent/ship/shipper.h"
+#include "agent/ship/spool.h"
+#include "common/batch_codec.h"
+#include "common/gzip.h"
+#include "common/time_util.h"
+
+namespace hivewatch {
+namespace {
+
+std::vector<std::unique_ptr<MetricsInput>> MakeInputs(const AgentConfig& config) {
+  std::vector<std::unique_ptr<MetricsInput>> inputs;
+  if (config.proc.enabled) {
+    ProcOptions options;
+    options.proc_root = config.proc.proc_root;
+    options.sys_root = config.proc.sys_root;
+    inputs.push_back(std::make_unique<ProcInput>(options));
+  }
+  return inputs;
+}
+
+MetricFamily Gauge(const char* name, const char* help, double value, Labels labels = {}) {
+  return MetricFamily{name, help, MetricType::kGauge, {{std::move(labels), value}}};
+}
+MetricFamily Counter(const char* name, const char* help, double value) {
+  return MetricFamily{name, help, MetricType::kCounter, {{{}, value}}};
+}
+
+// The agent's own process: memory and CPU.
+void AddProcessMetrics(std::vector<MetricFamily>* out) {
+  long rss_pages = 0, size_pages = 0;
+  std::ifstream statm("/proc/self/statm");
+  statm >> size_pages >> rss_pages;
+  out->push_back(Gauge("hivewatch_agent_resident_memory_bytes",
+                       "Resident memory of the hivewatch agent process.",
+                       static_cast<double>(rss_pages) * static_cast<double>(sysconf(_SC_PAGESIZE))));
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+               static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  out->push_back(Counter("hivewatch_agent_cpu_seconds_total",
+                         "User and system CPU time of the hivewatch agent process.", cpu));
+}
+
+// Collects every input; returns the collection's duration in seconds.
+double CollectInputs(std::vector<std::unique_ptr<MetricsInput>>& inputs,
+                     std::vector<MetricFamily>* out) {
+  auto started = std::chrono::steady_clock::now();
+  for (auto& input : inputs) {
+    Status s = input->Collect(out);
+    if (!s.ok()) spdlog::warn("input {}: {}", input->Name(), s.message());
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+// A stable id for this agent installation, kept in the state directory.
+Result<std::string> LoadOrCreateAgentId(const std::string& state_dir) {
+  const std::string path = state_dir + "/agent_id";
+  std::ifstream in(path);
+  std::string id;
+  if (in >> id && !id.empty()) return id;
+  std::random_device rd;
+  std::ostringstream ss;
+  for (int i = 0; i < 4; ++i) ss << std::hex << rd();
+  id = ss.str();
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << id << "\n";
+    if (!out.flush()) return Unavailable("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Unavailable("cannot write " + path + ": " + ec.message());
+  return id;
+}
+
+}  // namespace
+
+Status CollectOnce(const AgentConfig& config, std::vector<MetricFamily>* out) {
+  std::vector<std::unique_ptr<MetricsInput>> inputs = MakeInputs(config);
+  double secs = CollectInputs(inputs, out);
+  out->push_back(Gauge("hivewatch_agent_collection_duration_seconds",
+                       "How long the last collection of all inputs took.", secs));
+  AddProcessMetrics(out);
+  return Status::Ok();
+}
+
+struct Agent::Impl {
+  AgentConfig config;
+  std::string agent_id;
+  std::string run_id;  // distinguishes batch ids across restarts
+  uint64_t seq = 0;
+  std::vector<std::unique_ptr<MetricsInput>> inputs;
+  std::unique_ptr<Spool> spool;
+  std::unique_ptr<Shipper> shipper;
+  std::thread collector;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  uint64_t samples_collected = 0;
+
+  void CollectionLoop();
+  void CollectAndSpool();
+};
+
+void Agent::Impl::CollectAndSpool() {
+  std::vector<MetricFamily> families;
+  double secs = CollectInputs(inputs, &families);
+  families.push_back(Gauge("hivewatch_agent_collection_duration_seconds",
+                           "How long the last collection of all inputs took.", secs));
+  AddProcessMetrics(&families);
+  families.push_back(Counter("hivewatch_agent_samples_collected_total",
+                             "Samples collected and put in the spool.",
+                             static_cast<double>(samples_collected)));
+  families.push_back(Counter("hivewatch_agent_batches_shipped_total",
+                             "Batches the collector has committed.",
+                             static_cast<double>(shipper->shipped())));
+  families.push_back(Counter("hivewatch_agent_push_retries_total",
+                             "Failed pushes that will be retried.",
+                             static_cast<double>(shipper->retries())));
+  families.push_back(Gauge("hivewatch_agent_spool_bytes", "Size of the disk spool.",
+                           static_cast<double>(spool->bytes())));
+  MetricFamily dropped{"hivewatch_agent_dropped_batches_total",
+                       "Batches given up on, by reason.", MetricType::kCounter, {}};
+  dropped.points.push_back({{{"reason", "rejected"}}, static_cast<double>(shipper->rejected())});
+  dropped.points.push_back(
+      {{{"reason", "spool_full"}}, static_cast<double>(spool->dropped_batches())});
+  dropped.points.push_back(
+      {{{"reason", "corrupt"}}, static_cast<double>(spool->corrupt_records())});
+  families.push_back(std::move(dropped));
+
+  const int64_t now = NowMs();
+  Batch batch;
+  batch.agent = {config.host, agent_id, HIVEWATCH_VERSION};
+  char seq_text[24];
+  std::snprintf(seq_text, sizeof seq_text, "%08llu", static_cast<unsigned long long>(++seq));
+  batch.batch_id = agent_id + "-" + run_id + "-" + seq_text;
+  for (MetricFamily& f : families) {
+    for (MetricPoint& p : f.points) {
+      batch.metrics.push_back(MetricSeries{f.name, f.type, std::move(p.labels), {{now, p.value}}});
+    }
+  }
+  samples_collected += batch.metrics.size();
+  Status s = spool->Append(batch.batch_id, Gzip(EncodeBatch(batch)));
+  if (!s.ok()) spdlog::error("cannot spool batch {}: {}", batch.batch_id, s.message());
+}
+
+void Agent::Impl::CollectionLoop() {
+  auto next = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(mu);
+  while (!stopping) {
+    lock.unlock();
+    CollectAndSpool();
+    lock.lock();
+    next += std::chrono::milliseconds(config.interval_ms);
+    cv.wait_until(lock, next, [this] { return stopping; });
+  }
+}
+
+Agent::Agent(AgentConfig config) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+}
+
+Agent::~Agent() { Stop(); }
+
+Status Agent::Start() {
+  Impl& s = *impl_;
+  std::error_code ec;
+  std::filesystem::create_directories(s.config.state_dir, ec);
+  if (ec) return Unavailable("cannot create state_dir " + s.config.state_dir + ": " + ec.message());
+  Result<std::string> id = LoadOrCreateAgentId(s.config.state_dir);
+  HW_RETURN_IF_ERROR(id.status());
+  s.agent_id = *id;
+  s.run_id = std::to_string(NowMs());
+
+  SpoolOptions spool_options;
+  spool_options.dir = s.config.state_dir + "/spool";
+  spool_options.max_bytes = s.config.spool_max_bytes;
+  Result<std::unique_ptr<Spool>> spool = Spool::Open(spool_options);
+  HW_RETURN_IF_ERROR(spool.status());
+  s.spool = std::move(spool).value();
+  if (s.spool->bytes() > 0) {
+    spdlog::info("spool holds {} bytes from before; shipping them first", s.spool->bytes());
+  }
+
+  ShipperOptions ship;
+  ship.pusher.urls = s.config.collectors;
+  ship.pusher.token = s.config.token;
+  s.shipper = std::make_unique<Shipper>(*s.spool, ship);
+  s.inputs = MakeInputs(s.config);
+  s.shipper->Start();
+  s.collector = std::thread([&s] { s.CollectionLoop(); });
+  spdlog::info("hivewatch-agent {} started: host {}, agent id {}, shipping every {} ms to {}",
+               HIVEWATCH_VERSION, s.config.host, s.agent_id, s.config.interval_ms,
+               s.config.collectors.front());
+  if (s.config.token.empty()) {
+    spdlog::warn("no token configured: pushes will be refused unless the collector runs "
+                 "with --no-auth (set token or token_file)");
+  }
+  return Status::Ok();
+}
+
+void Agent::Stop() {
+  Impl& s = *impl_;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.stopping) return;
+    s.stopping = true;
+  }
+  s.cv.notify_all();
+  if (s.collector.joinable()) s.collector.join();
+  if (s.shipper) {
+    s.shipper->Stop(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    spdlog::info("this run: {} batches collected, {} shipped, {} rejected; spool holds {} bytes",
+                 s.seq, s.shipper->shipped(), s.shipper->rejected(), s.spool->bytes());
+  }
+  s.shipper.reset();
+  s.spool.reset();
+}
+
+}  // namespace hivewatch

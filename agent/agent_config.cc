@@ -1,0 +1,91 @@
+#include "agent/agent_config.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/toml_reader.h"
+
+namespace hivewatch {
+
+Result<AgentConfig> LoadAgentConfig(const std::string& path) {
+  Result<toml::table> parsed = ParseTomlFile(path);
+  HW_RETURN_IF_ERROR(parsed.status());
+  AgentConfig c;
+  TomlTableReader top(*parsed, "", path);
+
+  Result<const toml::table*> agent = top.Sub("agent");
+  HW_RETURN_IF_ERROR(agent.status());
+  if (const toml::table* t = *agent) {
+    TomlTableReader r(*t, "agent", path);
+    HW_RETURN_IF_ERROR(r.Get("host", &c.host));
+    HW_RETURN_IF_ERROR(r.StringList("collectors", &c.collectors));
+    if (c.collectors.empty()) return r.Error("collectors", "must name at least one collector URL");
+    HW_RETURN_IF_ERROR(r.Get("token", &c.token));
+    HW_RETURN_IF_ERROR(r.Get("token_file", &c.token_file));
+    HW_RETURN_IF_ERROR(r.Get("state_dir", &c.state_dir));
+    HW_RETURN_IF_ERROR(r.Duration("interval", &c.interval_ms));
+    if (c.interval_ms < 1000 || c.interval_ms > 3600 * 1000) {
+      return r.Error("interval", "must be between 1s and 1h");
+    }
+    HW_RETURN_IF_ERROR(r.Int("spool_max_bytes", 1 << 20, int64_t{1} << 40, &c.spool_max_bytes));
+    HW_RETURN_IF_ERROR(r.Get("log_level", &c.log_level));
+    HW_RETURN_IF_ERROR(r.CheckUnknown());
+  }
+  Result<const toml::table*> inputs = top.Sub("inputs");
+  HW_RETURN_IF_ERROR(inputs.status());
+  if (const toml::table* t = *inputs) {
+    TomlTableReader in(*t, "inputs", path);
+    Result<const toml::table*> proc = in.Sub("proc");
+    HW_RETURN_IF_ERROR(proc.status());
+    if (const toml::table* p = *proc) {
+      TomlTableReader r(*p, "inputs.proc", path);
+      HW_RETURN_IF_ERROR(r.Get("enabled", &c.proc.enabled));
+      HW_RETURN_IF_ERROR(r.Get("proc_root", &c.proc.proc_root));
+      HW_RETURN_IF_ERROR(r.Get("sys_root", &c.proc.sys_root));
+      HW_RETURN_IF_ERROR(r.CheckUnknown());
+    }
+    HW_RETURN_IF_ERROR(in.CheckUnknown());
+  }
+  HW_RETURN_IF_ERROR(top.CheckUnknown());
+  return c;
+}
+
+Status ValidateAgentConfig(AgentConfig* c) {
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+  if (!kLevels.count(c->log_level)) {
+    return InvalidArgument("log_level: '" + c->log_level +
+                           "' is not one of trace, debug, info, warn, error");
+  }
+  for (const std::string& url : c->collectors) {
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      return InvalidArgument("collectors: '" + url + "' must start with http:// or https://");
+    }
+  }
+  if (c->host.empty()) {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') {
+      return InvalidArgument("host: not set and the machine's host name is unavailable");
+    }
+    c->host = name;
+  }
+  if (!c->token.empty() && !c->token_file.empty()) {
+    return InvalidArgument("token and token_file: set one, not both");
+  }
+  if (!c->token_file.empty()) {
+    std::ifstream in(c->token_file);
+    if (!in) return InvalidArgument("token_file: cannot read " + c->token_file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string token = ss.str();
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+    if (token.empty()) return InvalidArgument("token_file: " + c->token_file + " is empty");
+    c->token = token;
+  }
+  if (c->state_dir.empty()) return InvalidArgument("state_dir: must be set");
+  return Status::Ok();
+}
+
+}  // namespace hivewatch

@@ -1,0 +1,66 @@
+// ProcInput: host metrics from /proc and /sys with node_exporter 1.5's names, types, labels and
+// HELP (collectors cpu, stat, time, meminfo, vmstat, loadavg, pressure, diskstats, filesystem,
+// netdev, netclass's node_network_up). Not thread-safe (MetricsInput contract); statvfs calls
+// run on short-lived detached helper threads under a deadline (see StatfsProber).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/inputs/metrics.h"
+#include "agent/inputs/proc/parsers.h"
+#include "agent/inputs/proc/statfs_prober.h"
+
+namespace hivewatch {
+
+struct ProcOptions {
+  std::string proc_root = "/proc";
+  std::string sys_root = "/sys";
+  // Prepended to mount points for statvfs (the host's / mounted in a container), not to labels.
+  std::string rootfs_prefix = "";
+  int statvfs_timeout_ms = 1000;
+  // Seams for tests: empty means ::statvfs and the system clock (seconds since the epoch).
+  StatfsFunc statfs;
+  std::function<double()> now_seconds;
+};
+
+class ProcInput : public MetricsInput {
+ public:
+  explicit ProcInput(ProcOptions options);
+  ~ProcInput() override;
+
+  const char* Name() const override { return "proc"; }
+  Status Collect(std::vector<MetricFamily>* out) override;
+
+  // Waits up to `timeout` for helper threads of hung statvfs calls; true if none is left.
+  bool WaitForHelpers(std::chrono::milliseconds timeout) const;
+
+ private:
+  // Reads <root>/<rel>; a missing file is NotFound (skipped silently), other failures are
+  // logged once per path at debug.
+  Result<std::string> ReadRoot(const std::string& root, const std::string& rel);
+
+  void CollectStat(std::vector<MetricFamily>* out);
+  void CollectMeminfo(std::vector<MetricFamily>* out);
+  void CollectVmstat(std::vector<MetricFamily>* out);
+  void CollectLoadavg(std::vector<MetricFamily>* out);
+  void CollectPressure(std::vector<MetricFamily>* out);
+  void CollectDiskstats(std::vector<MetricFamily>* out);
+  void CollectFilesystems(std::vector<MetricFamily>* out);
+  void CollectNetwork(std::vector<MetricFamily>* out);
+
+  ProcOptions options_;
+  StatfsProber prober_;
+  // Last cpu ticks reported per cpu: /proc/stat's idle and iowait can step backwards, and
+  // node_exporter keeps its counters monotone (a jump back of 3s or more in idle is taken
+  // as a cpu hotplug and resets that cpu).
+  std::map<std::string, CpuTicks> last_cpu_;
+  std::set<std::string> logged_failures_;  // paths whose read failure was logged already
+};
+
+}  // namespace hivewatch

@@ -1,0 +1,277 @@
+#include "agent/ship/spool.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/temp_dir.h"
+
+namespace hivewatch {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+std::unique_ptr<Spool> OpenSpool(const std::string& dir, uint64_t segment_bytes = 4 << 20,
+                                 uint64_t max_bytes = 256ull << 20) {
+  SpoolOptions options;
+  options.dir = dir;
+  options.segment_bytes = segment_bytes;
+  options.max_bytes = max_bytes;
+  auto spool = Spool::Open(options);
+  REQUIRE(spool.ok());
+  return std::move(spool).value();
+}
+
+std::string Id(int i) { return "batch-" + std::to_string(i); }
+std::string Payload(int i) { return "payload " + std::to_string(i) + std::string(100, 'x'); }
+
+// Peeks and acks everything left, returning the batch ids in order.
+std::vector<std::string> Drain(Spool& spool) {
+  std::vector<std::string> ids;
+  for (;;) {
+    auto head = spool.Peek();
+    REQUIRE(head.ok());
+    if (!head->has_value()) return ids;
+    ids.push_back((*head)->batch_id);
+    REQUIRE(spool.Ack((*head)->batch_id).ok());
+  }
+}
+
+std::vector<std::string> Ids(int from, int to) {
+  std::vector<std::string> ids;
+  for (int i = from; i < to; ++i) ids.push_back(Id(i));
+  return ids;
+}
+
+std::vector<fs::path> SegmentFiles(const std::string& dir) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().filename().string().rfind("seg-", 0) == 0) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+TEST_CASE("spool delivers records in FIFO order and ack removes the oldest", "[spool]") {
+  TempDir tmp;
+  auto spool = OpenSpool(tmp.path() + "/spool");
+  auto empty = spool->Peek();
+  REQUIRE(empty.ok());
+  CHECK_FALSE(empty->has_value());
+
+  for (int i = 0; i < 3; ++i) REQUIRE(spool->Append(Id(i), Payload(i)).ok());
+  auto head = spool->Peek();
+  REQUIRE(head.ok());
+  REQUIRE(head->has_value());
+  CHECK((*head)->batch_id == Id(0));
+  CHECK((*head)->payload == Payload(0));
+  // Peek does not consume; an ack of anything but the oldest is refused.
+  CHECK((*spool->Peek())->batch_id == Id(0));
+  CHECK(spool->Ack(Id(1)).code() == StatusCode::kInvalidArgument);
+  REQUIRE(spool->Ack(Id(0)).ok());
+  CHECK((*spool->Peek())->batch_id == Id(1));
+  CHECK(Drain(*spool) == Ids(1, 3));
+  CHECK(spool->Ack(Id(2)).code() == StatusCode::kInvalidArgument);
+  CHECK(spool->bytes() > 0);
+}
+
+TEST_CASE("a reopened spool resumes right after the last acknowledged record", "[spool]") {
+  TempDir tmp;
+  {
+    auto spool = OpenSpool(tmp.path());
+    for (int i = 0; i < 5; ++i) REQUIRE(spool->Append(Id(i), Payload(i)).ok());
+    REQUIRE(spool->Ack(Id(0)).ok());
+    REQUIRE((*spool->Peek())->batch_id == Id(1));
+    REQUIRE(spool->Ack(Id(1)).ok());
+  }
+  {
+    auto spool = OpenSpool(tmp.path());
+    REQUIRE(spool->Append(Id(5), Payload(5)).ok());
+    CHECK((*spool->Peek())->payload == Payload(2));
+    CHECK(Drain(*spool) == Ids(2, 6));
+  }
+  auto spool = OpenSpool(tmp.path());
+  CHECK_FALSE(spool->Peek()->has_value());
+  CHECK(spool->corrupt_records() == 0);
+}
+
+TEST_CASE("segments roll at the size limit and are deleted once acknowledged", "[spool]") {
+  TempDir tmp;
+  auto spool = OpenSpool(tmp.path(), /*segment_bytes=*/1024);
+  for (int i = 0; i < 40; ++i) REQUIRE(spool->Append(Id(i), Payload(i)).ok());
+  size_t files = SegmentFiles(tmp.path()).size();
+  CHECK(files >= 4);
+  CHECK(spool->segment_count() == files);
+  for (const auto& f : SegmentFiles(tmp.path())) CHECK(fs::file_size(f) <= 1024);
+
+  for (int i = 0; i < 20; ++i) REQUIRE(spool->Ack((*spool->Peek())->batch_id).ok());
+  CHECK(SegmentFiles(tmp.path()).size() < files);
+  CHECK(Drain(*spool) == Ids(20, 40));
+  // Only the segment still being written remains.
+  CHECK(SegmentFiles(tmp.path()).size() == 1);
+  CHECK(spool->bytes() == fs::file_size(SegmentFiles(tmp.path())[0]));
+}
+
+TEST_CASE("a corrupt byte skips only the damaged record, which is counted", "[spool]") {
+  TempDir tmp;
+  {
+    auto spool = OpenSpool(tmp.path());
+    for (int i = 0; i < 5; ++i) REQUIRE(spool->Append(Id(i), Payload(i)).ok());
+  }
+  auto files = SegmentFiles(tmp.path());
+  REQUIRE(files.size() == 1);
+  const uint64_t record = fs::file_size(files[0]) / 5;  // all records have the same size
+
+  SECTION("in the payload") {
+    std::fstream f(files[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(2 * record + record / 2));
+    f.put('#');
+  }
+  SECTION("in the magic") {
+    std::fstream f(files[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(2 * record));
+    f.put('#');
+  }
+  SECTION("in the length") {
+    std::fstream f(files[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(2 * record + 6));
+    f.put('\x7f');
+  }
+  auto spool = OpenSpool(tmp.path());
+  CHECK(Drain(*spool) == std::vector<std::string>{Id(0), Id(1), Id(3), Id(4)});
+  CHECK(spool->corrupt_records() == 1);
+}
+
+TEST_CASE("a tail torn by a crash loses nothing before it", "[spool]") {
+  TempDir tmp;
+  {
+    auto spool = OpenSpool(tmp.path());
+    for (int i = 0; i < 3; ++i) REQUIRE(spool->Append(Id(i), Payload(i)).ok());
+  }
+  auto files = SegmentFiles(tmp.path());
+  REQUIRE(files.size() == 1);
+  // Half of a fourth record, as if killed in the middle of write().
+  std::string partial(fs::file_size(files[0]) / 3, '\0');
+  {
+    std::ifstream in(files[0], std::ios::binary);
+    in.read(partial.data(), static_cast<std::streamsize>(partial.size()));
+  }
+  {
+    std::ofstream out(files[0], std::ios::binary | std::ios::app);
+    out.write(partial.data(), static_cast<std::streamsize>(partial.size() / 2));
+  }
+  auto spool = OpenSpool(tmp.path());
+  REQUIRE(spool->Append(Id(3), Payload(3)).ok());  // goes to a new segment
+  CHECK(Drain(*spool) == Ids(0, 4));
+  CHECK(spool->corrupt_records() == 1);
+  // The torn segment was fully consumed and deleted.
+  CHECK(SegmentFiles(tmp.path()).size() == 1);
+}
+
+TEST_CASE("the size cap drops the oldest segments and counts their batches", "[spool]") {
+  TempDir tmp;
+  auto spool = OpenSpool(tmp.path(), /*segment_bytes=*/1024, /*max_bytes=*/4096);
+  REQUIRE(spool->Append(Id(0), Payload(0)).ok());
+  REQUIRE(spool->Ack(Id(0)).ok());  // acknowledged records are not counted as dropped
+  const int n = 200;
+  for (int i = 1; i < n; ++i) REQUIRE(spool->Append(Id(i), Payload(i)).ok());
+  CHECK(spool->bytes() <= 4096 + 1024);
+  CHECK(spool->dropped_batches() > 0);
+
+  auto left = Drain(*spool);
+  REQUIRE(!left.empty());
+  // What is left is the newest records, in order, and nothing is both dropped and delivered.
+  CHECK(left.back() == Id(n - 1));
+  CHECK(left == Ids(n - static_cast<int>(left.size()), n));
+  CHECK(left.size() + spool->dropped_batches() == n - 1);
+}
+
+TEST_CASE("the cap can drop a record the shipper has peeked but not acked", "[spool]") {
+  TempDir tmp;
+  auto spool = OpenSpool(tmp.path(), 1024, 2048);
+  REQUIRE(spool->Append(Id(0), Payload(0)).ok());
+  REQUIRE((*spool->Peek())->batch_id == Id(0));
+  for (int i = 1; i < 50; ++i) REQUIRE(spool->Append(Id(i), Payload(i)).ok());
+  // The late ack is refused, and the head has moved on to a newer record.
+  CHECK(spool->Ack(Id(0)).code() == StatusCode::kInvalidArgument);
+  CHECK((*spool->Peek())->batch_id != Id(0));
+}
+
+TEST_CASE("a producer and a consumer thread share the spool", "[spool]") {
+  TempDir tmp;
+  auto spool = OpenSpool(tmp.path(), /*segment_bytes=*/4096);
+  const int n = 300;
+  std::thread producer([&] {
+    for (int i = 0; i < n; ++i) REQUIRE(spool->Append(Id(i), Payload(i)).ok());
+  });
+  std::vector<std::string> got;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (got.size() < static_cast<size_t>(n) && spool->WaitForRecord(deadline)) {
+    auto head = spool->Peek();
+    REQUIRE(head.ok());
+    REQUIRE(head->has_value());
+    CHECK((*head)->payload == Payload(static_cast<int>(got.size())));
+    got.push_back((*head)->batch_id);
+    REQUIRE(spool->Ack(got.back()).ok());
+  }
+  producer.join();
+  CHECK(got == Ids(0, n));
+  CHECK_FALSE(spool->Peek()->has_value());
+}
+
+TEST_CASE("every record whose Append returned survives kill -9", "[spool]") {
+  TempDir tmp;
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // Child: append forever, confirming each returned Append through the pipe.
+    close(fds[0]);
+    SpoolOptions options;
+    options.dir = tmp.path();
+    options.segment_bytes = 2048;
+    auto spool = Spool::Open(options);
+    if (!spool.ok()) _exit(1);
+    for (int i = 0;; ++i) {
+      if (!(*spool)->Append(Id(i), Payload(i)).ok()) _exit(1);
+      if (write(fds[1], &i, sizeof i) != sizeof i) _exit(1);
+    }
+  }
+  close(fds[1]);
+  int confirmed = -1;
+  for (int k = 0; k < 40; ++k)
+    REQUIRE(read(fds[0], &confirmed, sizeof confirmed) == sizeof confirmed);
+  kill(pid, SIGKILL);
+  int wstatus = 0;
+  REQUIRE(waitpid(pid, &wstatus, 0) == pid);
+  CHECK(WIFSIGNALED(wstatus));
+  for (int v; read(fds[0], &v, sizeof v) == sizeof v;) confirmed = v;
+  close(fds[0]);
+
+  auto spool = OpenSpool(tmp.path(), 2048);
+  auto ids = Drain(*spool);
+  REQUIRE(ids.size() >= static_cast<size_t>(confirmed + 1));
+  CHECK(ids == Ids(0, static_cast<int>(ids.size())));
+  CHECK(spool->corrupt_records() <= 1);  // at most the record being written when killed
+}
+
+TEST_CASE("Interrupt wakes a waiting consumer", "[spool]") {
+  TempDir tmp;
+  auto spool = OpenSpool(tmp.path());
+  std::thread stopper([&] { spool->Interrupt(); });
+  CHECK_FALSE(spool->WaitForRecord(std::chrono::steady_clock::now() + std::chrono::minutes(5)));
+  stopper.join();
+}
+
+}  // namespace
+}  // namespace hivewatch
