@@ -1,12 +1,11 @@
 // hivewatch-agent: flags, wiring and the run loop only (see agent/agent.h).
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/program_options.hpp>
-#include <csignal>
 #include <iostream>
 #include <unistd.h>
 
+#include "common/daemon.h"
 #include "common/time_util.h"
 
 #include "agent/agent.h"
@@ -106,10 +105,7 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  auto logger = spdlog::stderr_color_mt("agent");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  SetUpLogging("agent", config.log_level);
 
   if (vm.count("once")) {
     std::vector<MetricFamily> families;
@@ -118,21 +114,15 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  StopSignals stop_signals;  // before any thread starts
 
   Agent agent(config);
   if (Status s = agent.Start(); !s.ok()) {
     spdlog::error("cannot start: {}", s.message());
     return 1;
   }
-  int sig = 0;
-  sigwait(&signals, &sig);
   spdlog::info("received {}, flushing what can be sent; the rest stays in the spool",
-               strsignal(sig));
+               stop_signals.Wait());
   agent.Stop();
   spdlog::info("stopped cleanly");
   return 0;

@@ -1,13 +1,12 @@
 // hivewatch-collector: flags, wiring and the run loop only (see collector/collector.h).
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/program_options.hpp>
-#include <csignal>
 #include <iostream>
 
 #include "collector/auth/token_store.h"
 #include "collector/collector.h"
+#include "common/daemon.h"
 #include "common/time_util.h"
 
 namespace po = boost::program_options;
@@ -162,17 +161,8 @@ int main(int argc, char** argv) {
     return RunTokenCommand(config, std::vector<std::string>(rest.begin() + 1, rest.end()));
   }
 
-  auto logger = spdlog::stderr_color_mt("collector");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
-
-  // Block the stop signals in every thread; the main thread waits for them below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  SetUpLogging("collector", config.log_level);
+  StopSignals stop_signals;  // before any thread starts
 
   Collector collector(config);
   if (Status s = collector.Start(); !s.ok()) {
@@ -182,9 +172,7 @@ int main(int argc, char** argv) {
   spdlog::info("hivewatch-collector {} listening on http://{} (data: {}/hivewatch.db)", kVersion,
                collector.BoundAddress(), config.data_dir);
 
-  int sig = 0;
-  sigwait(&signals, &sig);
-  spdlog::info("received {}, draining requests and closing the database", strsignal(sig));
+  spdlog::info("received {}, draining requests and closing the database", stop_signals.Wait());
   collector.Stop();
   spdlog::info("stopped cleanly");
   return 0;
