@@ -36,7 +36,7 @@ TEST_CASE("pusher sends gzip JSON with the bearer token and 200 is ok", "[pusher
   REQUIRE(requests.size() == 1);
   const ReceivedRequest& req = requests[0];
   CHECK(req.method == "POST");
-  CHECK(req.path == "/api/v1/push");
+  CHECK(req.target == "/api/v1/push");
   CHECK(req.headers.at("content-encoding") == "gzip");
   CHECK(req.headers.at("content-type") == "application/json");
   CHECK(req.headers.at("authorization") == "Bearer secret-token");
