@@ -42,6 +42,28 @@ struct HostInfo {
   int64_t samples = 0;
 };
 
+// Metrics as queries see them: a series is identified by its label set, where `__name__` is the
+// metric name and `host` the pushing agent's host (a pushed label called `host` is overridden).
+struct LabelMatcher {
+  enum class Op { kEq, kNe, kRe, kNre };  // = != =~ !~ (regexes fully anchored, RE2/Go-like
+                                          // syntax as far as std::regex ECMAScript allows)
+  std::string name;
+  Op op = Op::kEq;
+  std::string value;
+};
+
+struct SeriesSamples {
+  Labels labels;                // including __name__ and host
+  MetricType type = MetricType::kGauge;
+  std::vector<Sample> samples;  // ts ascending, within the requested window
+};
+
+struct SeriesSelection {
+  std::vector<LabelMatcher> matchers;  // all must hold; at least one should not match ""
+  int64_t start_ms = 0;                // inclusive
+  int64_t end_ms = 0;                  // inclusive
+};
+
 struct StorageStats {
   int64_t log_lines = 0;
   int64_t series = 0;
@@ -63,6 +85,17 @@ class Storage {
 
   // Every host that has pushed a batch, sorted by host name.
   virtual Result<std::vector<HostInfo>> ListHosts() = 0;
+
+  // Every series matching the selection that has samples in [start_ms, end_ms], with those
+  // samples; series sorted by labels.
+  virtual Result<std::vector<SeriesSamples>> SelectSeries(const SeriesSelection& selection) = 0;
+  // Label sets of the matching series with samples in the window (no samples), for
+  // /api/v1/series; empty matchers = every series.
+  virtual Result<std::vector<Labels>> ListSeries(const SeriesSelection& selection) = 0;
+  // The newest sample of every series (of every host) at or before `at_ms`, no older than
+  // `lookback_ms` — for /federate and the Hosts overview. Samples hold exactly one point.
+  virtual Result<std::vector<SeriesSamples>> LatestSamples(const std::vector<LabelMatcher>& matchers,
+                                                           int64_t at_ms, int64_t lookback_ms) = 0;
 
   virtual Result<StorageStats> Stats() = 0;
 

@@ -514,6 +514,18 @@ Result<std::vector<HostInfo>> SqliteStorage::ListHosts() {
   return hosts;
 }
 
+// TODO(metric-queries): being implemented on the metrics-query branch (issue 5).
+Result<std::vector<SeriesSamples>> SqliteStorage::SelectSeries(const SeriesSelection&) {
+  return Unsupported("metric queries are not implemented yet");
+}
+Result<std::vector<Labels>> SqliteStorage::ListSeries(const SeriesSelection&) {
+  return Unsupported("metric queries are not implemented yet");
+}
+Result<std::vector<SeriesSamples>> SqliteStorage::LatestSamples(const std::vector<LabelMatcher>&,
+                                                                int64_t, int64_t) {
+  return Unsupported("metric queries are not implemented yet");
+}
+
 Result<StorageStats> SqliteStorage::Stats() {
   auto reader = AcquireReader();
   if (!reader.ok()) return reader.status();

@@ -45,6 +45,10 @@ class SqliteStorage final : public Storage {
   Result<AppendResult> Append(const Batch& batch, int64_t received_ms) override;
   Result<LogPage> QueryLogs(const LogQuery& query) override;
   Result<std::vector<HostInfo>> ListHosts() override;
+  Result<std::vector<SeriesSamples>> SelectSeries(const SeriesSelection& selection) override;
+  Result<std::vector<Labels>> ListSeries(const SeriesSelection& selection) override;
+  Result<std::vector<SeriesSamples>> LatestSamples(const std::vector<LabelMatcher>& matchers,
+                                                   int64_t at_ms, int64_t lookback_ms) override;
   Result<StorageStats> Stats() override;
   bool Ready() override;
 

@@ -32,6 +32,16 @@ class FakeStorage : public Storage {
   }
   Result<LogPage> QueryLogs(const LogQuery&) override { return LogPage{}; }
   Result<std::vector<HostInfo>> ListHosts() override { return std::vector<HostInfo>{}; }
+  Result<std::vector<SeriesSamples>> SelectSeries(const SeriesSelection&) override {
+    return std::vector<SeriesSamples>{};
+  }
+  Result<std::vector<Labels>> ListSeries(const SeriesSelection&) override {
+    return std::vector<Labels>{};
+  }
+  Result<std::vector<SeriesSamples>> LatestSamples(const std::vector<LabelMatcher>&, int64_t,
+                                                   int64_t) override {
+    return std::vector<SeriesSamples>{};
+  }
   Result<StorageStats> Stats() override { return StorageStats{}; }
   bool Ready() override { return true; }
 
