@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -14,6 +15,8 @@
 #include <thread>
 
 #include "agent/inputs/proc/proc_input.h"
+#include "agent/log_batcher.h"
+#include "agent/ship/checkpoint_store.h"
 #include "agent/ship/shipper.h"
 #include "agent/ship/spool.h"
 #include "common/batch_codec.h"
@@ -32,6 +35,40 @@ std::vector<std::unique_ptr<MetricsInput>> MakeInputs(const AgentConfig& config)
     inputs.push_back(std::make_unique<ProcInput>(options));
   }
   return inputs;
+}
+
+// The log inputs the configuration enables.
+std::vector<std::unique_ptr<LogInput>> MakeLogInputs(const AgentConfig& config) {
+  std::vector<std::unique_ptr<LogInput>> inputs;
+  (void)config;
+  return inputs;
+}
+
+// Where each log input resumes: the delivered positions, overlaid with those of the batches
+// still in the spool (oldest first), which will be delivered before anything new.
+Result<Checkpoints> ResumePoints(CheckpointStore& store, Spool& spool) {
+  Result<Checkpoints> points = store.Load();
+  HW_RETURN_IF_ERROR(points.status());
+  Status bad_meta;
+  HW_RETURN_IF_ERROR(spool.ScanUnacked([&](const SpoolRecord& record) {
+    Result<Checkpoints> changes = DecodeCheckpoints(record.meta);
+    if (changes.ok()) {
+      MergeCheckpoints(*changes, &*points);
+    } else {
+      bad_meta = changes.status();
+    }
+  }));
+  if (!bad_meta.ok()) spdlog::warn("spool: {}", bad_meta.message());
+  return points;
+}
+
+Checkpoints WithPrefix(const Checkpoints& all, const std::string& prefix) {
+  Checkpoints out;
+  for (auto it = all.lower_bound(prefix); it != all.end() && it->first.rfind(prefix, 0) == 0;
+       ++it) {
+    out.insert(*it);
+  }
+  return out;
 }
 
 MetricFamily Gauge(const char* name, const char* help, double value, Labels labels = {}) {
@@ -105,9 +142,12 @@ struct Agent::Impl {
   AgentConfig config;
   std::string agent_id;
   std::string run_id;  // distinguishes batch ids across restarts
-  uint64_t seq = 0;
+  std::atomic<uint64_t> seq{0};
   std::vector<std::unique_ptr<MetricsInput>> inputs;
+  std::vector<std::unique_ptr<LogInput>> log_inputs;
   std::unique_ptr<Spool> spool;
+  std::unique_ptr<CheckpointStore> checkpoints;
+  std::unique_ptr<LogBatcher> batcher;
   std::unique_ptr<Shipper> shipper;
   std::thread collector;
   std::mutex mu;
@@ -117,7 +157,35 @@ struct Agent::Impl {
 
   void CollectionLoop();
   void CollectAndSpool();
+  Batch NewBatch();
+  Status SealLogs(std::vector<LogRecord> records, const Checkpoints& changes);
+  void OnAcked(const SpoolRecord& record);
 };
+
+Batch Agent::Impl::NewBatch() {
+  Batch batch;
+  batch.agent = {config.host, agent_id, HIVEWATCH_VERSION};
+  char seq_text[24];
+  std::snprintf(seq_text, sizeof seq_text, "%08llu", static_cast<unsigned long long>(++seq));
+  batch.batch_id = agent_id + "-" + run_id + "-" + seq_text;
+  return batch;
+}
+
+Status Agent::Impl::SealLogs(std::vector<LogRecord> records, const Checkpoints& changes) {
+  Batch batch = NewBatch();
+  for (LogRecord& r : records) {
+    if (r.service.empty()) r.service = "unknown";
+  }
+  batch.logs = std::move(records);
+  return spool->Append(batch.batch_id, Gzip(EncodeBatch(batch)), EncodeCheckpoints(changes));
+}
+
+void Agent::Impl::OnAcked(const SpoolRecord& record) {
+  if (record.meta.empty()) return;
+  Result<Checkpoints> changes = DecodeCheckpoints(record.meta);
+  Status st = changes.ok() ? checkpoints->Apply(*changes) : changes.status();
+  if (!st.ok()) spdlog::error("batch {}: positions not recorded: {}", record.batch_id, st.message());
+}
 
 void Agent::Impl::CollectAndSpool() {
   std::vector<MetricFamily> families;
@@ -134,6 +202,9 @@ void Agent::Impl::CollectAndSpool() {
   families.push_back(Counter("hivewatch_agent_push_retries_total",
                              "Failed pushes that will be retried.",
                              static_cast<double>(shipper->retries())));
+  families.push_back(Counter("hivewatch_agent_log_lines_total",
+                             "Log lines read by the log inputs and put in batches.",
+                             static_cast<double>(batcher->lines())));
   families.push_back(Gauge("hivewatch_agent_spool_bytes", "Size of the disk spool.",
                            static_cast<double>(spool->bytes())));
   MetricFamily dropped{"hivewatch_agent_dropped_batches_total",
@@ -144,13 +215,12 @@ void Agent::Impl::CollectAndSpool() {
   dropped.points.push_back(
       {{{"reason", "corrupt"}}, static_cast<double>(spool->corrupt_records())});
   families.push_back(std::move(dropped));
+  families.push_back(Counter("hivewatch_agent_dropped_log_lines_total",
+                             "Log lines that could not be spooled.",
+                             static_cast<double>(batcher->dropped_lines())));
 
   const int64_t now = NowMs();
-  Batch batch;
-  batch.agent = {config.host, agent_id, HIVEWATCH_VERSION};
-  char seq_text[24];
-  std::snprintf(seq_text, sizeof seq_text, "%08llu", static_cast<unsigned long long>(++seq));
-  batch.batch_id = agent_id + "-" + run_id + "-" + seq_text;
+  Batch batch = NewBatch();
   for (MetricFamily& f : families) {
     for (MetricPoint& p : f.points) {
       batch.metrics.push_back(MetricSeries{f.name, f.type, std::move(p.labels), {{now, p.value}}});
@@ -173,8 +243,11 @@ void Agent::Impl::CollectionLoop() {
   }
 }
 
-Agent::Agent(AgentConfig config) : impl_(std::make_unique<Impl>()) {
+Agent::Agent(AgentConfig config, std::vector<std::unique_ptr<LogInput>> extra_inputs)
+    : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
+  impl_->log_inputs = MakeLogInputs(impl_->config);
+  for (auto& input : extra_inputs) impl_->log_inputs.push_back(std::move(input));
 }
 
 Agent::~Agent() { Stop(); }
@@ -199,11 +272,38 @@ Status Agent::Start() {
     spdlog::info("spool holds {} bytes from before; shipping them first", s.spool->bytes());
   }
 
+  Result<std::unique_ptr<CheckpointStore>> store =
+      CheckpointStore::Open(s.config.state_dir + "/state.db");
+  HW_RETURN_IF_ERROR(store.status());
+  s.checkpoints = std::move(store).value();
+  Result<Checkpoints> resume = ResumePoints(*s.checkpoints, *s.spool);
+  HW_RETURN_IF_ERROR(resume.status());
+
   ShipperOptions ship;
   ship.pusher.urls = s.config.collectors;
   ship.pusher.token = s.config.token;
+  ship.on_acked = [&s](const SpoolRecord& record) { s.OnAcked(record); };
   s.shipper = std::make_unique<Shipper>(*s.spool, ship);
   s.inputs = MakeInputs(s.config);
+  LogBatcherOptions batching;
+  batching.max_bytes = s.config.batch_max_bytes;
+  batching.max_wait_ms = s.config.batch_max_wait_ms;
+  s.batcher = std::make_unique<LogBatcher>(
+      batching,
+      [&s](std::vector<LogRecord> records, const Checkpoints& changes) {
+        return s.SealLogs(std::move(records), changes);
+      },
+      [] { return NowMs(); });
+  s.batcher->Start();
+  for (size_t i = 0; i < s.log_inputs.size(); ++i) {
+    LogInput& input = *s.log_inputs[i];
+    Status st = input.Start(WithPrefix(*resume, std::string(input.Name()) + ":"), s.batcher.get());
+    if (!st.ok()) {
+      for (size_t j = 0; j < i; ++j) s.log_inputs[j]->Stop();
+      s.batcher->Stop();
+      return Status(st.code(), std::string("input ") + input.Name() + ": " + st.message());
+    }
+  }
   s.shipper->Start();
   s.collector = std::thread([&s] { s.CollectionLoop(); });
   spdlog::info("hivewatch-agent {} started: host {}, agent id {}, shipping every {} ms to {}",
@@ -225,13 +325,17 @@ void Agent::Stop() {
   }
   s.cv.notify_all();
   if (s.collector.joinable()) s.collector.join();
+  for (auto& input : s.log_inputs) input->Stop();
+  if (s.batcher) s.batcher->Stop();  // spools what the inputs handed over
   if (s.shipper) {
     s.shipper->Stop(std::chrono::steady_clock::now() + std::chrono::seconds(5));
     spdlog::info("this run: {} batches collected, {} shipped, {} rejected; spool holds {} bytes",
                  s.seq, s.shipper->shipped(), s.shipper->rejected(), s.spool->bytes());
   }
   s.shipper.reset();
+  s.batcher.reset();
   s.spool.reset();
+  s.checkpoints.reset();
 }
 
 }  // namespace hivewatch

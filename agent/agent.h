@@ -1,13 +1,17 @@
-// Agent: the whole agent process as an object. A collection thread gathers the inputs every
-// interval and appends each batch (gzipped push JSON) to the disk spool; the Shipper delivers
-// the spool to the collector and removes a batch only once the collector committed it.
-// Start/Stop from one thread.
+// Agent: the whole agent process as an object. A collection thread gathers the metric inputs
+// every interval and appends each batch (gzipped push JSON) to the disk spool; log inputs emit
+// into the LogBatcher, which spools batches by size and age together with the input positions
+// they reach. The Shipper delivers the spool to the collector and removes a batch only once the
+// collector committed it, after recording its positions in the CheckpointStore. On start, each
+// log input resumes after the newest position that is delivered or spooled. Start/Stop from
+// one thread.
 #pragma once
 
 #include <memory>
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/inputs/logs.h"
 #include "agent/inputs/metrics.h"
 #include "common/status.h"
 
@@ -18,7 +22,8 @@ Status CollectOnce(const AgentConfig& config, std::vector<MetricFamily>* out);
 
 class Agent {
  public:
-  explicit Agent(AgentConfig config);
+  // `extra_inputs` run beside the configured ones (tests use it to add a scripted input).
+  explicit Agent(AgentConfig config, std::vector<std::unique_ptr<LogInput>> extra_inputs = {});
   ~Agent();
 
   // Opens the state directory and spool, starts collecting and shipping.

@@ -31,6 +31,11 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
       return r.Error("interval", "must be between 1s and 1h");
     }
     HW_RETURN_IF_ERROR(r.Int("spool_max_bytes", 1 << 20, int64_t{1} << 40, &c.spool_max_bytes));
+    HW_RETURN_IF_ERROR(r.Int("batch_max_bytes", 1024, 64 << 20, &c.batch_max_bytes));
+    HW_RETURN_IF_ERROR(r.Duration("batch_max_wait", &c.batch_max_wait_ms));
+    if (c.batch_max_wait_ms < 10 || c.batch_max_wait_ms > 60 * 1000) {
+      return r.Error("batch_max_wait", "must be between 10ms and 1m");
+    }
     HW_RETURN_IF_ERROR(r.Get("log_level", &c.log_level));
     HW_RETURN_IF_ERROR(r.CheckUnknown());
   }

@@ -25,6 +25,8 @@ struct AgentConfig {
   std::string state_dir = "/var/lib/hivewatch-agent";
   int64_t interval_ms = 10000;
   size_t spool_max_bytes = 256u * 1024 * 1024;
+  size_t batch_max_bytes = 1024 * 1024;  // log batches: uncompressed bytes, then sealed
+  int64_t batch_max_wait_ms = 1000;      // log batches: oldest line waits at most this long
   std::string log_level = "info";
   ProcInputConfig proc;
 };

@@ -51,14 +51,13 @@ bool Shipper::WaitBackoff(std::chrono::milliseconds delay) {
   return !(stop_requested_ && Clock::now() >= stop_deadline_);
 }
 
-void Shipper::Acked(const std::string& batch_id) {
-  Status st = spool_.Ack(batch_id);
+void Shipper::Acked(const SpoolRecord& record) {
+  if (options_.on_acked) options_.on_acked(record);
+  Status st = spool_.Ack(record.batch_id);
   if (!st.ok()) {
     // Most likely the size cap dropped it while it was in flight (already counted there).
     spdlog::warn("shipper: {}", st.message());
-    return;
   }
-  if (options_.on_acked) options_.on_acked(batch_id);
 }
 
 void Shipper::Run() {
@@ -85,12 +84,12 @@ void Shipper::Run() {
         failing = false;
         backoff_.Reset();
         ++shipped_;
-        Acked(record.batch_id);
+        Acked(record);
         break;
       case PushDecision::kDrop:
         // The Pusher logged the collector's reason; the batch would be refused forever.
         ++rejected_;
-        Acked(record.batch_id);
+        Acked(record);
         break;
       case PushDecision::kRetry: {
         ++retries_;

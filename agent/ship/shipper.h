@@ -24,9 +24,11 @@ struct ShipperOptions {
   PusherOptions pusher;
   BackoffOptions backoff;
   std::function<double()> random01;  // for Backoff; empty = a real random source
-  // Called once a batch has left the spool for good: committed by the collector (2xx, a
-  // duplicate included) or rejected by it (dropped). Checkpoints may advance up to it.
-  std::function<void(const std::string& batch_id)> on_acked;
+  // Called once the collector has committed a batch (2xx, a duplicate included) or rejected it
+  // (dropped): checkpoints may advance up to it. Runs before the record leaves the spool, so
+  // after a crash in between the record is sent again (the collector's dedup absorbs it) and
+  // on_acked runs again: it must be idempotent.
+  std::function<void(const SpoolRecord& record)> on_acked;
 };
 
 class Shipper {
@@ -53,7 +55,7 @@ class Shipper {
   // Stop waits end at its deadline. Returns false when the loop should end.
   bool WaitBackoff(std::chrono::milliseconds delay);
   bool ShouldExit(bool spool_empty);
-  void Acked(const std::string& batch_id);
+  void Acked(const SpoolRecord& record);
 
   Spool& spool_;
   ShipperOptions options_;

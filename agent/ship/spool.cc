@@ -18,9 +18,13 @@
 namespace hivewatch {
 namespace {
 
-constexpr uint32_t kMagic = 0x31505748;  // "HWP1" read as little-endian bytes
-constexpr size_t kHeaderBytes = 12;      // magic, len, crc32
-constexpr uint32_t kMaxBodyBytes = Spool::kMaxRecordBytes + 2 + 65535;
+// Record layouts, told apart by their magic ("HWPn" read as little-endian bytes):
+//   HWP1: [id_len u16][batch_id][payload]                  (first format, still read)
+//   HWP2: [id_len u16][meta_len u32][batch_id][meta][payload]
+constexpr uint32_t kMagicV1 = 0x31505748;
+constexpr uint32_t kMagic = 0x32505748;
+constexpr size_t kHeaderBytes = 12;  // magic, len, crc32
+constexpr uint32_t kMaxBodyBytes = Spool::kMaxRecordBytes + 6 + 65535 + Spool::kMaxMetaBytes;
 constexpr char kAckFile[] = "ack";
 constexpr char kAckTmpFile[] = "ack.tmp";
 
@@ -198,13 +202,17 @@ void Spool::CloseWriterLocked() {
   writer_fd_ = -1;
 }
 
-Status Spool::Append(const std::string& batch_id, std::string_view payload) {
+Status Spool::Append(const std::string& batch_id, std::string_view payload, std::string_view meta) {
   if (batch_id.size() > 65535) return InvalidArgument("spool: batch_id longer than 65535 bytes");
+  if (meta.size() > kMaxMetaBytes) {
+    return TooLarge("spool: metadata of " + std::to_string(meta.size()) + " bytes exceeds " +
+                    std::to_string(kMaxMetaBytes));
+  }
   if (payload.size() > kMaxRecordBytes) {
     return TooLarge("spool: record of " + std::to_string(payload.size()) + " bytes exceeds " +
                     std::to_string(kMaxRecordBytes));
   }
-  const size_t body_len = 2 + batch_id.size() + payload.size();
+  const size_t body_len = 6 + batch_id.size() + meta.size() + payload.size();
   std::string rec(kHeaderBytes + body_len, '\0');
   char* p = rec.data();
   PutU32(p, kMagic);
@@ -212,8 +220,10 @@ Status Spool::Append(const std::string& batch_id, std::string_view payload) {
   char* body = p + kHeaderBytes;
   body[0] = static_cast<char>(batch_id.size() & 0xFF);
   body[1] = static_cast<char>(batch_id.size() >> 8);
-  std::memcpy(body + 2, batch_id.data(), batch_id.size());
-  std::memcpy(body + 2 + batch_id.size(), payload.data(), payload.size());
+  PutU32(body + 2, static_cast<uint32_t>(meta.size()));
+  std::memcpy(body + 6, batch_id.data(), batch_id.size());
+  std::memcpy(body + 6 + batch_id.size(), meta.data(), meta.size());
+  std::memcpy(body + 6 + batch_id.size() + meta.size(), payload.data(), payload.size());
   PutU32(p + 8, RecordCrc(p + 4, body, body_len));
 
   std::lock_guard<std::mutex> lock(mu_);
@@ -270,7 +280,8 @@ uint64_t Spool::CountRecordsLocked(const Segment& seg, uint64_t from) {
   uint64_t off = from;
   char header[kHeaderBytes];
   while (off + kHeaderBytes <= seg.size) {
-    if (PreadFull(reader_fd_, header, kHeaderBytes, off) != 1 || GetU32(header) != kMagic) {
+    if (PreadFull(reader_fd_, header, kHeaderBytes, off) != 1 ||
+        (GetU32(header) != kMagic && GetU32(header) != kMagicV1)) {
       return count + 1;
     }
     ++count;
@@ -313,23 +324,25 @@ Status Spool::PersistAckLocked() {
   return FsyncDir(options_.dir);
 }
 
-Spool::ReadResult Spool::ReadRecordLocked(const Segment& seg, uint64_t offset, SpoolRecord* record,
-                                          uint64_t* next_offset, Status* io_error) {
+Spool::ReadResult Spool::ReadRecordLocked(int fd, const Segment& seg, uint64_t offset,
+                                          SpoolRecord* record, uint64_t* next_offset,
+                                          Status* io_error) {
   if (offset >= seg.size) return ReadResult::kEnd;
   if (offset + kHeaderBytes > seg.size) return ReadResult::kCorrupt;  // torn header
   char header[kHeaderBytes];
-  int r = PreadFull(reader_fd_, header, kHeaderBytes, offset);
+  int r = PreadFull(fd, header, kHeaderBytes, offset);
   if (r < 0) {
     *io_error = Internal(Errno("spool: read " + SegmentPath(seg.seq)));
     return ReadResult::kCorrupt;
   }
-  if (r == 0 || GetU32(header) != kMagic) return ReadResult::kCorrupt;
+  const uint32_t magic = r == 1 ? GetU32(header) : 0;
+  if (magic != kMagic && magic != kMagicV1) return ReadResult::kCorrupt;
   uint32_t len = GetU32(header + 4);
   if (len < 2 || len > kMaxBodyBytes || offset + kHeaderBytes + len > seg.size) {
     return ReadResult::kCorrupt;
   }
   std::string body(len, '\0');
-  r = PreadFull(reader_fd_, body.data(), len, offset + kHeaderBytes);
+  r = PreadFull(fd, body.data(), len, offset + kHeaderBytes);
   if (r < 0) {
     *io_error = Internal(Errno("spool: read " + SegmentPath(seg.seq)));
     return ReadResult::kCorrupt;
@@ -339,35 +352,46 @@ Spool::ReadResult Spool::ReadRecordLocked(const Segment& seg, uint64_t offset, S
   }
   size_t id_len = static_cast<unsigned char>(body[0]) |
                   (static_cast<size_t>(static_cast<unsigned char>(body[1])) << 8);
-  if (2 + id_len > len) return ReadResult::kCorrupt;
-  record->batch_id = body.substr(2, id_len);
-  body.erase(0, 2 + id_len);
+  size_t prefix = 2, meta_len = 0;
+  if (magic == kMagic) {
+    if (len < 6) return ReadResult::kCorrupt;
+    meta_len = GetU32(body.data() + 2);
+    prefix = 6;
+  }
+  if (prefix + id_len + meta_len > len) return ReadResult::kCorrupt;
+  record->batch_id = body.substr(prefix, id_len);
+  record->meta = body.substr(prefix + id_len, meta_len);
+  body.erase(0, prefix + id_len + meta_len);
   record->payload = std::move(body);
   *next_offset = offset + kHeaderBytes + len;
   return ReadResult::kOk;
 }
 
-uint64_t Spool::ResyncLocked(const Segment& seg, uint64_t from, Status* io_error) {
+uint64_t Spool::ResyncLocked(int fd, const Segment& seg, uint64_t from, Status* io_error) {
   // Scans for the next offset holding a record that passes every check. Reads in chunks, so
   // memory stays small however large the damaged region is.
   constexpr size_t kChunk = 64 * 1024;
-  char magic[4];
+  char magic[4], magic_v1[4];
   PutU32(magic, kMagic);
+  PutU32(magic_v1, kMagicV1);
   std::vector<char> buf(kChunk + 3);
   SpoolRecord scratch;
   uint64_t pos = from;
   while (pos + kHeaderBytes <= seg.size) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), seg.size - pos));
-    int r = PreadFull(reader_fd_, buf.data(), want, pos);
+    int r = PreadFull(fd, buf.data(), want, pos);
     if (r < 0) {
       *io_error = Internal(Errno("spool: read " + SegmentPath(seg.seq)));
       return pos;
     }
     if (r == 0) break;
     for (size_t i = 0; i + 4 <= want; ++i) {
-      if (std::memcmp(buf.data() + i, magic, 4) != 0) continue;
+      if (std::memcmp(buf.data() + i, magic, 4) != 0 &&
+          std::memcmp(buf.data() + i, magic_v1, 4) != 0) {
+        continue;
+      }
       uint64_t next = 0;
-      if (ReadRecordLocked(seg, pos + i, &scratch, &next, io_error) == ReadResult::kOk) {
+      if (ReadRecordLocked(fd, seg, pos + i, &scratch, &next, io_error) == ReadResult::kOk) {
         return pos + i;
       }
       if (!io_error->ok()) return pos + i;
@@ -391,7 +415,7 @@ Status Spool::FindHeadLocked() {
     HW_RETURN_IF_ERROR(OpenReaderLocked());
     Status io_error;
     uint64_t next = 0;
-    switch (ReadRecordLocked(seg, read_offset_, &head_, &next, &io_error)) {
+    switch (ReadRecordLocked(reader_fd_, seg, read_offset_, &head_, &next, &io_error)) {
       case ReadResult::kOk:
         head_valid_ = true;
         head_next_offset_ = next;
@@ -401,7 +425,7 @@ Status Spool::FindHeadLocked() {
       case ReadResult::kCorrupt: {
         if (!io_error.ok()) return io_error;
         ++corrupt_records_;
-        uint64_t resume = ResyncLocked(seg, read_offset_ + 1, &io_error);
+        uint64_t resume = ResyncLocked(reader_fd_, seg, read_offset_ + 1, &io_error);
         if (!io_error.ok()) return io_error;
         if (!seg.corruption_logged) {
           seg.corruption_logged = true;
@@ -441,6 +465,30 @@ Status Spool::Ack(const std::string& batch_id) {
     return RemoveFrontSegmentLocked();  // persists the position too
   }
   return PersistAckLocked();
+}
+
+Status Spool::ScanUnacked(const std::function<void(const SpoolRecord&)>& fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    const Segment& seg = segments_[i];
+    int fd = open(SegmentPath(seg.seq).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Internal(Errno("spool: open " + SegmentPath(seg.seq)));
+    uint64_t offset = i == 0 ? read_offset_ : 0;
+    Status io_error;
+    SpoolRecord record;
+    while (offset < seg.size && io_error.ok()) {
+      uint64_t next = 0;
+      if (ReadRecordLocked(fd, seg, offset, &record, &next, &io_error) == ReadResult::kOk) {
+        fn(record);
+        offset = next;
+      } else if (io_error.ok()) {
+        offset = ResyncLocked(fd, seg, offset + 1, &io_error);  // counted when shipped
+      }
+    }
+    close(fd);
+    HW_RETURN_IF_ERROR(io_error);
+  }
+  return Status::Ok();
 }
 
 bool Spool::HasRecordLocked() {

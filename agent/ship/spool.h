@@ -3,7 +3,8 @@
 // shipper (Peek/Ack) thread; every method may be called from any thread.
 //
 // On disk (<dir>/): segment files `seg-<seq>.log`, each a run of records
-//   [magic u32][len u32][crc32 u32][id_len u16][batch_id][payload]   (little-endian)
+//   [magic u32][len u32][crc32 u32][id_len u16][meta_len u32][batch_id][meta][payload]
+// (little-endian; records of the first format, without meta, are still read)
 // where len counts the bytes after the 12-byte header and crc32 (zlib) covers len and those
 // bytes; and `ack`, the position (segment, offset) of the oldest unacknowledged record,
 // replaced atomically (write, fsync, rename). A reopened spool resumes exactly there.
@@ -16,6 +17,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,12 +37,14 @@ struct SpoolOptions {
 struct SpoolRecord {
   std::string batch_id;
   std::string payload;
+  std::string meta;  // travels with the record, e.g. the log inputs' positions it reaches
 };
 
 class Spool {
  public:
   // The largest record Append accepts; anything longer on disk is treated as corruption.
   static constexpr uint32_t kMaxRecordBytes = 64u * 1024 * 1024;
+  static constexpr uint32_t kMaxMetaBytes = 16u * 1024 * 1024;
 
   // Opens (or creates) the spool in options.dir. Fails on I/O errors (e.g. the directory
   // cannot be created), never because of damaged content.
@@ -51,7 +55,9 @@ class Spool {
 
   // Appends a record and returns once it is on disk (fdatasync). When the spool then exceeds
   // max_bytes, whole oldest segments are dropped (never the one being written).
-  Status Append(const std::string& batch_id, std::string_view payload);
+  // `meta` is stored atomically with the record and returned with it.
+  Status Append(const std::string& batch_id, std::string_view payload,
+                std::string_view meta = {});
 
   // The oldest unacknowledged record, or nullopt when there is none. Repeated calls return
   // the same record until it is acknowledged. Errors are I/O failures only.
@@ -60,6 +66,10 @@ class Spool {
   // Removes the oldest record, which must be `batch_id` (kInvalidArgument otherwise, e.g.
   // after it was dropped by the size cap). The new position is durable before returning.
   Status Ack(const std::string& batch_id);
+
+  // Calls `fn` with every unacknowledged record, oldest first (damaged ones skipped), e.g. to
+  // recover the positions spooled data reaches after a restart. Reads the whole backlog.
+  Status ScanUnacked(const std::function<void(const SpoolRecord&)>& fn);
 
   // Waits until a record is available, Interrupt() is called or `deadline` passes; returns
   // whether a record is available.
@@ -85,9 +95,9 @@ class Spool {
   std::string SegmentPath(uint64_t seq) const;
   bool HasRecordLocked();
   Status FindHeadLocked();
-  ReadResult ReadRecordLocked(const Segment& seg, uint64_t offset, SpoolRecord* record,
+  ReadResult ReadRecordLocked(int fd, const Segment& seg, uint64_t offset, SpoolRecord* record,
                               uint64_t* next_offset, Status* io_error);
-  uint64_t ResyncLocked(const Segment& seg, uint64_t from, Status* io_error);
+  uint64_t ResyncLocked(int fd, const Segment& seg, uint64_t from, Status* io_error);
   Status OpenReaderLocked();
   void CloseReaderLocked();
   Status OpenWriterLocked();

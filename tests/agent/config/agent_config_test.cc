@@ -19,9 +19,9 @@ std::string Write(const TempDir& dir, const std::string& name, const std::string
 }  // namespace
 
 TEST_CASE("the packaged agent.toml loads and equals the defaults", "[agent-config]") {
-  std::string repo = __FILE__;
-  repo = repo.substr(0, repo.rfind("/tests/"));
+  const std::string repo = HIVEWATCH_SOURCE_DIR;
   Result<AgentConfig> r = LoadAgentConfig(repo + "/packaging/agent.toml");
+  INFO(r.status().message());
   REQUIRE(r.ok());
   AgentConfig defaults;
   CHECK(r->collectors == defaults.collectors);

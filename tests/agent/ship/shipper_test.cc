@@ -65,7 +65,7 @@ struct Fixture {
     ShipperOptions options;
     options.pusher = PusherOptions{{url}, "tok", 5000};
     options.backoff = BackoffOptions{backoff, backoff, backoff};
-    options.on_acked = [this](const std::string& id) { acks.Add(id); };
+    options.on_acked = [this](const SpoolRecord& r) { acks.Add(r.batch_id); };
     return options;
   }
 };

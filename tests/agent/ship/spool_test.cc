@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -101,6 +103,63 @@ TEST_CASE("a reopened spool resumes right after the last acknowledged record", "
   }
   auto spool = OpenSpool(tmp.path());
   CHECK_FALSE(spool->Peek()->has_value());
+  CHECK(spool->corrupt_records() == 0);
+}
+
+TEST_CASE("meta travels with its record and ScanUnacked lists the backlog in order", "[spool]") {
+  TempDir tmp;
+  {
+    auto spool = OpenSpool(tmp.path(), /*segment_bytes=*/300);  // several segments
+    for (int i = 0; i < 6; ++i) {
+      REQUIRE(spool->Append(Id(i), Payload(i), i % 2 ? "" : "{\"file:1\":\"" + Id(i) + "\"}").ok());
+    }
+    REQUIRE(spool->Ack(Id(0)).ok());
+    REQUIRE(spool->Ack(Id(1)).ok());
+  }
+  auto spool = OpenSpool(tmp.path(), 300);
+  std::vector<std::string> ids, metas;
+  REQUIRE(spool->ScanUnacked([&](const SpoolRecord& r) {
+    ids.push_back(r.batch_id);
+    metas.push_back(r.meta);
+  }).ok());
+  CHECK(ids == Ids(2, 6));
+  CHECK(metas == std::vector<std::string>{"{\"file:1\":\"batch-2\"}", "",
+                                          "{\"file:1\":\"batch-4\"}", ""});
+  auto head = spool->Peek();
+  REQUIRE(head->has_value());
+  CHECK((*head)->meta == "{\"file:1\":\"batch-2\"}");
+  CHECK((*head)->payload == Payload(2));
+  CHECK(Drain(*spool) == Ids(2, 6));  // scanning consumed nothing
+}
+
+TEST_CASE("records of the first format (no meta) are still read", "[spool]") {
+  TempDir tmp;
+  // HWP1: [magic][len][crc32 over len bytes + body][id_len u16][batch_id][payload]
+  const std::string id = "old-1", payload = "gzipped bytes";
+  std::string body;
+  body += static_cast<char>(id.size());
+  body += '\0';
+  body += id + payload;
+  auto u32 = [](uint32_t v) {
+    std::string b(4, '\0');
+    for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    return b;
+  };
+  const std::string len = u32(static_cast<uint32_t>(body.size()));
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(len.data()), 4);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()));
+  {
+    std::ofstream out(tmp.path() + "/seg-000001.log", std::ios::binary);
+    out << u32(0x31505748) << len << u32(static_cast<uint32_t>(crc)) << body;
+  }
+  auto spool = OpenSpool(tmp.path());
+  auto head = spool->Peek();
+  REQUIRE(head.ok());
+  REQUIRE(head->has_value());
+  CHECK((*head)->batch_id == id);
+  CHECK((*head)->payload == payload);
+  CHECK((*head)->meta.empty());
   CHECK(spool->corrupt_records() == 0);
 }
 

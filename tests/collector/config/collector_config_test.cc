@@ -77,12 +77,7 @@ void CheckSameSettings(const CollectorConfig& a, const CollectorConfig& b) {
   CHECK(a.storage.max_batch_wait_ms == b.storage.max_batch_wait_ms);
 }
 
-std::string RepoRoot() {
-  // tests/collector/config/collector_config_test.cc → the repository root.
-  std::filesystem::path file(__FILE__);
-  REQUIRE(file.is_absolute());
-  return file.parent_path().parent_path().parent_path().parent_path().string();
-}
+std::string RepoRoot() { return HIVEWATCH_SOURCE_DIR; }
 
 }  // namespace
 
