@@ -23,6 +23,7 @@ class CollectingSink : public LogSink {
     for (LogRecord& r : records) records_.push_back(std::move(r));
     if (!checkpoint_key.empty()) checkpoints_[checkpoint_key] = position;
     keys_.push_back(checkpoint_key);
+    history_.emplace_back(records_.size(), position);
     return true;
   }
 
@@ -42,6 +43,11 @@ class CollectingSink : public LogSink {
     std::lock_guard<std::mutex> lock(mu_);
     return keys_;
   }
+  // For every accepted Emit: the number of records taken so far, and the position it gave.
+  std::vector<std::pair<size_t, std::string>> history() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return history_;
+  }
   size_t calls() const {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_;
@@ -56,6 +62,7 @@ class CollectingSink : public LogSink {
   std::vector<LogRecord> records_;
   Checkpoints checkpoints_;
   std::vector<std::string> keys_;
+  std::vector<std::pair<size_t, std::string>> history_;
   size_t calls_ = 0;
   bool refuse_ = false;
 };
