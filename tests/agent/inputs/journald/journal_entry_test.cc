@@ -8,7 +8,7 @@
 namespace hivewatch {
 namespace {
 
-TEST_CASE("PRIORITY maps to levels like syslog severities; anything else is info",
+TEST_CASE("PRIORITY maps to levels like syslog severities, anything else is info",
           "[journald][entry]") {
   const Level levels[] = {Level::kCritical, Level::kCritical, Level::kCritical, Level::kError,
                           Level::kWarning,  Level::kNotice,   Level::kInfo,     Level::kDebug};

@@ -366,7 +366,7 @@ TEST_CASE("Start fails clearly on a bad configuration or a missing directory",
   CHECK_FALSE(JournaldInput(bad).Start({}, &sink).ok());
 }
 
-TEST_CASE("once the sink refuses, the reader stops; Stop returns and is idempotent",
+TEST_CASE("once the sink refuses, the reader stops, and Stop returns and is idempotent",
           "[journald][input]") {
   TempDir dir;
   WriteJournal(dir.path() + "/a.journal", Msgs(1, 3));

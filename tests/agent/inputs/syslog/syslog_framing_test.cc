@@ -45,7 +45,7 @@ TEST_CASE("octet counting: the length decides, LF inside a message is content",
   CHECK(Texts(frames) == std::vector<std::string>{a, b});
 }
 
-TEST_CASE("one connection may mix both framings; every read boundary gives the same frames",
+TEST_CASE("one connection may mix both framings, and every read boundary gives the same frames",
           "[syslog][framing]") {
   const std::string a = "<14>1 2025-11-23T12:00:00Z h app 1 - - first\n(continued)";
   const std::string stream = Octet(a) + "\n<14>Nov 23 12:00:01 h app: second\n" + Octet("<14>x") +

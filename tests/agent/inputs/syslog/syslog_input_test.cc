@@ -90,7 +90,7 @@ void SendAll(int fd, const std::string& data) {
   REQUIRE(send(fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size()));
 }
 
-TEST_CASE("port 0 binds free ports and reports them; both protocols at once", "[syslog][input]") {
+TEST_CASE("port 0 binds free ports and reports them, both protocols at once", "[syslog][input]") {
   CollectingSink sink;
   SyslogInput input(LoopbackConfig());
   CHECK(input.udp_port() == 0);
@@ -286,7 +286,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "TCP: a frame cut by the peer's close is still delivered; connections over "
+    "TCP: a frame cut by the peer's close is still delivered, and connections over "
     "max_connections are closed at accept",
     "[syslog][input]") {
   CollectingSink sink;
