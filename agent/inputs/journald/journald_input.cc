@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -95,6 +96,7 @@ struct JournaldInput::Impl {
   sd_journal* journal = nullptr;
   int journal_fd = -1;  // inotify descriptor from sd_journal_get_fd; -1: poll by timer
   int stop_fd = -1;     // eventfd written by Stop
+  std::atomic<bool> stopping{false};  // set by Stop: checked between batches as well
   // The journal is positioned on an entry that has not been read yet (resuming after a cursor
   // whose own entry the units filter excludes): the next read takes it instead of moving on.
   bool pending_current = false;
@@ -129,6 +131,13 @@ Status JournaldInput::Impl::Open() {
   if (r < 0) {
     journal = nullptr;
     return Unavailable("journald: cannot open " + where + ": " + Errno(r));
+  }
+  if (config.directory.empty() && sd_journal_has_runtime_files(journal) <= 0 &&
+      sd_journal_has_persistent_files(journal) <= 0) {
+    // sd-journal skips files it may not read without saying so.
+    spdlog::warn(
+        "journald: no readable journal files in the system journal yet (is the agent root or in "
+        "the systemd-journal group?)");
   }
   // Set up inotify before positioning so that nothing written meanwhile goes unnoticed.
   journal_fd = sd_journal_get_fd(journal);
@@ -254,7 +263,7 @@ bool JournaldInput::Impl::Wait(int timeout_ms) {
 }
 
 void JournaldInput::Impl::Run() {
-  while (true) {
+  while (!stopping) {
     std::vector<LogRecord> records;
     std::string cursor;
     Status s = ReadBatch(&records, &cursor);
@@ -293,6 +302,7 @@ Status JournaldInput::Start(const Checkpoints& resume, LogSink* sink) {
 
 void JournaldInput::Stop() {
   if (!impl_) return;
+  impl_->stopping = true;
   uint64_t one = 1;
   if (write(impl_->stop_fd, &one, sizeof one) < 0) {
     spdlog::warn("journald: cannot signal the reader thread: {}", std::strerror(errno));

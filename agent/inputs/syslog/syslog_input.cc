@@ -211,9 +211,8 @@ void SyslogInput::Impl::AddRecord(std::string_view text, bool truncated, const s
   options.default_service = config.default_service;
   options.received_ms = now;
   options.peer_host = peer;
-  LogRecord record = SyslogToLogRecord(ParseSyslogMessage(text, now), options);
-  if (truncated) record.fields["hw_truncated"] = "true";
-  out->push_back(std::move(record));
+  options.truncated = truncated;
+  out->push_back(SyslogToLogRecord(ParseSyslogMessage(text, now), options));
 }
 
 bool SyslogInput::Impl::Emit(std::vector<LogRecord> records) {

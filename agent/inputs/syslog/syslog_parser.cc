@@ -341,7 +341,7 @@ LogRecord SyslogToLogRecord(const SyslogMessage& msg, const SyslogRecordOptions&
     if (name.empty()) return;
     r.fields[std::move(name)] = FitText(value, record_text::kMaxFieldValueBytes);
   };
-  if (truncated) add("hw_truncated", "true");
+  if (truncated || options.truncated) add("hw_truncated", "true");
   const std::string& host = msg.hostname.empty() ? options.peer_host : msg.hostname;
   if (!host.empty()) add("hostname", host);
   if (msg.has_pri) {

@@ -63,13 +63,15 @@ struct SyslogRecordOptions {
   std::string default_service = "syslog";  // when the message names no app
   int64_t received_ms = 0;                 // ts when the message has none
   std::string peer_host;                   // `hostname` when the message has none
+  bool truncated = false;  // the transport cut the message (sets hw_truncated = "true")
 };
 
 // The LogRecord for a parsed message: service = app name (else default_service), level from
 // the severity, ts from the message (else received_ms), message; fields `hostname`, `facility`,
 // `severity` (names), `procid`, `msgid` when present, and each structured-data parameter as
-// `<SD-ID>.<PARAM-NAME>` (repeated names joined with ","). Text is made valid UTF-8 and cut to
-// the push limits (record_text.h); fields beyond 32 are dropped, structured data first.
+// `<SD-ID>.<PARAM-NAME>` (repeated names joined with ","), hw_truncated = "true" when the
+// message was cut. Text is made valid UTF-8 and cut to the push limits (record_text.h); fields
+// beyond 32 are dropped, structured data first.
 LogRecord SyslogToLogRecord(const SyslogMessage& msg, const SyslogRecordOptions& options);
 
 }  // namespace hivewatch
