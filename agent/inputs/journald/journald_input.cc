@@ -28,6 +28,8 @@ namespace {
 
 constexpr int kRetryMs = 1000;         // after a read error, before trying again
 constexpr int kMaxWaitMs = 60 * 1000;  // longest sleep between wake-ups without news
+// A batch also ends once its messages add up to this much (memory stays bounded with big ones).
+constexpr size_t kMaxBatchBytes = 4 * 1024 * 1024;
 
 std::string Errno(int negative_errno) { return std::strerror(-negative_errno); }
 
@@ -207,6 +209,7 @@ Status JournaldInput::Impl::Position(const std::string& cursor) {
 }
 
 Status JournaldInput::Impl::ReadBatch(std::vector<LogRecord>* records, std::string* cursor) {
+  size_t bytes = 0;
   while (records->size() < config.max_batch_entries) {
     if (pending_current) {
       pending_current = false;
@@ -230,12 +233,17 @@ Status JournaldInput::Impl::ReadBatch(std::vector<LogRecord>* records, std::stri
       value.remove_prefix(std::min(value.size(), name.size() + 1));  // "NAME="
       fields[name] = std::string(value);
     }
-    records->push_back(JournalEntryToRecord(fields, realtime, config.fields));
     char* c = nullptr;
     r = sd_journal_get_cursor(journal, &c);
-    if (r < 0) return Internal("journald: cannot get the cursor: " + Errno(r));
+    if (r < 0) {
+      pending_current = true;  // read this entry again on the next try
+      return Internal("journald: cannot get the cursor in the " + where + ": " + Errno(r));
+    }
     *cursor = c;
     std::free(c);
+    records->push_back(JournalEntryToRecord(fields, realtime, config.fields));
+    bytes += records->back().message.size();
+    if (bytes >= kMaxBatchBytes) break;
   }
   return Status::Ok();
 }

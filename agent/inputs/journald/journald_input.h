@@ -34,7 +34,8 @@ struct JournaldInputConfig {
   // "beginning" (the oldest entry) or "end" (only entries written from now on).
   // Default "beginning".
   std::string start_at = "beginning";
-  // Entries handed to the sink per Emit call at most. Default 1000.
+  // Entries handed to the sink per Emit call at most (a batch also ends at 4 MiB of messages).
+  // Default 1000.
   size_t max_batch_entries = 1000;
 };
 
