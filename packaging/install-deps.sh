@@ -15,6 +15,8 @@ PACKAGES=(
   # tests
   catch2 curl sqlite3 bsdutils procps
   prometheus  # promtool checks the agent's and collector's exposition
+  nginx  # the syslog test starts its own nginx (on a systemd host the package also enables nginx.service)
+  systemd-journal-remote  # the journald input's tests make real journal files from export format
 )
 
 missing=()
