@@ -14,7 +14,9 @@
 #include <sstream>
 #include <thread>
 
+#include "agent/inputs/journald/journald_input.h"
 #include "agent/inputs/proc/proc_input.h"
+#include "agent/inputs/syslog/syslog_input.h"
 #include "agent/log_batcher.h"
 #include "agent/ship/checkpoint_store.h"
 #include "agent/ship/shipper.h"
@@ -40,7 +42,8 @@ std::vector<std::unique_ptr<MetricsInput>> MakeInputs(const AgentConfig& config)
 // The log inputs the configuration enables.
 std::vector<std::unique_ptr<LogInput>> MakeLogInputs(const AgentConfig& config) {
   std::vector<std::unique_ptr<LogInput>> inputs;
-  (void)config;
+  if (config.syslog) inputs.push_back(std::make_unique<SyslogInput>(*config.syslog));
+  if (config.journald) inputs.push_back(std::make_unique<JournaldInput>(*config.journald));
   return inputs;
 }
 

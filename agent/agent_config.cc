@@ -52,6 +52,42 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
       HW_RETURN_IF_ERROR(r.Get("sys_root", &c.proc.sys_root));
       HW_RETURN_IF_ERROR(r.CheckUnknown());
     }
+    Result<const toml::table*> syslog = in.Sub("syslog");
+    HW_RETURN_IF_ERROR(syslog.status());
+    if (const toml::table* t = *syslog) {
+      TomlTableReader r(*t, "inputs.syslog", path);
+      bool enabled = false;
+      SyslogInputConfig sc;
+      HW_RETURN_IF_ERROR(r.Get("enabled", &enabled));
+      HW_RETURN_IF_ERROR(r.Get("udp_listen", &sc.udp_listen));
+      HW_RETURN_IF_ERROR(r.Get("tcp_listen", &sc.tcp_listen));
+      HW_RETURN_IF_ERROR(r.Int("max_message_bytes", 480, 1 << 20, &sc.max_message_bytes));
+      HW_RETURN_IF_ERROR(r.Get("default_service", &sc.default_service));
+      HW_RETURN_IF_ERROR(r.Int("max_connections", 1, 65536, &sc.max_connections));
+      HW_RETURN_IF_ERROR(r.CheckUnknown());
+      if (Status st = ValidateSyslogInputConfig(sc); !st.ok()) {
+        return InvalidArgument(path + ": [inputs.syslog] " + st.message());
+      }
+      if (enabled) c.syslog = sc;
+    }
+    Result<const toml::table*> journald = in.Sub("journald");
+    HW_RETURN_IF_ERROR(journald.status());
+    if (const toml::table* t = *journald) {
+      TomlTableReader r(*t, "inputs.journald", path);
+      bool enabled = false;
+      JournaldInputConfig jc;
+      HW_RETURN_IF_ERROR(r.Get("enabled", &enabled));
+      HW_RETURN_IF_ERROR(r.Get("directory", &jc.directory));
+      HW_RETURN_IF_ERROR(r.StringList("units", &jc.units));
+      HW_RETURN_IF_ERROR(r.StringList("fields", &jc.fields));
+      HW_RETURN_IF_ERROR(r.Get("start_at", &jc.start_at));
+      HW_RETURN_IF_ERROR(r.Int("max_batch_entries", 1, 100000, &jc.max_batch_entries));
+      HW_RETURN_IF_ERROR(r.CheckUnknown());
+      if (Status st = ValidateJournaldInputConfig(jc); !st.ok()) {
+        return InvalidArgument(path + ": [inputs.journald] " + st.message());
+      }
+      if (enabled) c.journald = jc;
+    }
     HW_RETURN_IF_ERROR(in.CheckUnknown());
   }
   HW_RETURN_IF_ERROR(top.CheckUnknown());

@@ -4,9 +4,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/inputs/journald/journald_input.h"
+#include "agent/inputs/syslog/syslog_input.h"
 #include "common/status.h"
 
 namespace hivewatch {
@@ -29,6 +32,8 @@ struct AgentConfig {
   int64_t batch_max_wait_ms = 1000;      // log batches: oldest line waits at most this long
   std::string log_level = "info";
   ProcInputConfig proc;
+  std::optional<SyslogInputConfig> syslog;      // [inputs.syslog] with enabled = true
+  std::optional<JournaldInputConfig> journald;  // [inputs.journald] with enabled = true
 };
 
 // Reads a TOML file over the defaults; errors name FILE:LINE and the key.

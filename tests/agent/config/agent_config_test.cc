@@ -56,6 +56,35 @@ sys_root = "/host/sys"
   CHECK(r->proc.proc_root == "/host/proc");
 }
 
+TEST_CASE("log inputs are configured and only enabled ones run", "[agent-config]") {
+  TempDir dir;
+  Result<AgentConfig> r = LoadAgentConfig(Write(dir, "agent.toml", R"(
+[agent]
+batch_max_bytes = 65536
+batch_max_wait = "250ms"
+[inputs.syslog]
+enabled = true
+udp_listen = ""
+tcp_listen = "127.0.0.1:6514"
+default_service = "net"
+[inputs.journald]
+directory = "/var/log/journal/x"
+units = ["nginx"]
+)"));
+  REQUIRE(r.ok());
+  CHECK(r->batch_max_bytes == 65536);
+  CHECK(r->batch_max_wait_ms == 250);
+  REQUIRE(r->syslog.has_value());
+  CHECK(r->syslog->udp_listen.empty());
+  CHECK(r->syslog->tcp_listen == "127.0.0.1:6514");
+  CHECK(r->syslog->default_service == "net");
+  CHECK_FALSE(r->journald.has_value());  // configured but not enabled
+
+  AgentConfig defaults;
+  CHECK_FALSE(defaults.syslog.has_value());
+  CHECK_FALSE(defaults.journald.has_value());
+}
+
 TEST_CASE("agent configuration errors name the file, line and key", "[agent-config]") {
   TempDir dir;
   struct Case { const char* text; const char* error; };
@@ -67,6 +96,10 @@ TEST_CASE("agent configuration errors name the file, line and key", "[agent-conf
       {"[agent]\ncollectors = \"http://c:9800\"\n", ":2: agent.collectors: expected an array of strings"},
       {"[inputs.proc]\nenabled = \"yes\"\n", ":2: inputs.proc.enabled: wrong type"},
       {"[inputs.journal]\n", "inputs.journal: unknown setting"},
+      {"[inputs.syslog]\nudp = \":514\"\n", ":2: inputs.syslog.udp: unknown setting"},
+      {"[inputs.syslog]\nudp_listen = \"\"\n", "[inputs.syslog]"},
+      {"[inputs.journald]\nstart_at = \"middle\"\n", "start_at"},
+      {"[agent]\nbatch_max_wait = \"5ms\"\n", "agent.batch_max_wait: must be between 10ms and 1m"},
   };
   for (const Case& c : cases) {
     INFO(c.text);
