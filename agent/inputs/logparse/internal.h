@@ -14,9 +14,16 @@ namespace hivewatch::logparse::internal {
 // knows. On success sets *ms and *end (one past the last byte of the timestamp).
 bool ParseTimestampAt(std::string_view text, int64_t now_ms, int64_t* ms, size_t* end);
 
-// Where the leading timestamp of a line (after an optional "<PRI>", RFC 5424 version and '[')
-// ends, including a closing ']'; 0 when the line does not start with one.
-size_t LeadingTimestampEnd(std::string_view line, int64_t now_ms);
+// The leading timestamp of a line (after an optional "<PRI>", RFC 5424 version and '['):
+// returns where it ends, including a closing ']', and sets *ms; 0 when there is none.
+size_t LeadingTimestamp(std::string_view line, int64_t now_ms, int64_t* ms);
+
+// ExtractTimestampMs, also giving LeadingTimestamp's end (0 when the time, if any, was found
+// further on) so that level detection need not parse the time again.
+std::optional<int64_t> FindTimestamp(std::string_view line, int64_t now_ms, size_t* leading_end);
+
+// DetectLevel for a line whose leading timestamp ends at `timestamp_end`.
+std::optional<Level> DetectLevelAfter(std::string_view line, size_t timestamp_end);
 
 // A level word or alias (case-insensitive, no syslog numbers): "warn", "ERROR", "crit"...
 std::optional<Level> LevelWord(std::string_view word);

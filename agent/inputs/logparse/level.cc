@@ -7,31 +7,58 @@
 namespace hivewatch::logparse {
 namespace internal {
 
+namespace {
+
+// Up to 8 lower-case ASCII letters packed into an integer, so that a word is matched with one
+// switch rather than a string comparison per alias.
+constexpr uint64_t Pack(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < s.size() && i < 8; ++i) {
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(s[i])) << (8 * i);
+  }
+  return v;
+}
+
+}  // namespace
+
 std::optional<Level> LevelWord(std::string_view word) {
-  if (word.size() < 3 || word.size() > 11) return std::nullopt;
-  char buf[12];
+  if (word.size() < 3 || word.size() > 13) return std::nullopt;
+  char buf[13];
   for (size_t i = 0; i < word.size(); ++i) buf[i] = ToLower(word[i]);
   const std::string_view w(buf, word.size());
-  struct Alias {
-    std::string_view name;
-    Level level;
-  };
-  static constexpr Alias kAliases[] = {
-      {"info", Level::kInfo},         {"warn", Level::kWarning},
-      {"error", Level::kError},       {"debug", Level::kDebug},
-      {"warning", Level::kWarning},   {"err", Level::kError},
-      {"trace", Level::kTrace},       {"notice", Level::kNotice},
-      {"fatal", Level::kCritical},    {"crit", Level::kCritical},
-      {"critical", Level::kCritical}, {"alert", Level::kCritical},
-      {"emerg", Level::kCritical},    {"emergency", Level::kCritical},
-      {"panic", Level::kCritical},    {"severe", Level::kError},
-      {"dbg", Level::kDebug},         {"trc", Level::kTrace},
-      {"information", Level::kInfo},  {"informational", Level::kInfo},
-  };
-  for (const auto& a : kAliases) {
-    if (a.name == w) return a.level;
+  if (w.size() > 8) {
+    if (w == "emergency") return Level::kCritical;
+    if (w == "information" || w == "informational") return Level::kInfo;
+    return std::nullopt;
   }
-  return std::nullopt;
+  switch (Pack(w)) {
+    case Pack("info"):
+      return Level::kInfo;
+    case Pack("warn"):
+    case Pack("warning"):
+      return Level::kWarning;
+    case Pack("error"):
+    case Pack("err"):
+    case Pack("severe"):
+      return Level::kError;
+    case Pack("debug"):
+    case Pack("dbg"):
+      return Level::kDebug;
+    case Pack("trace"):
+    case Pack("trc"):
+      return Level::kTrace;
+    case Pack("notice"):
+      return Level::kNotice;
+    case Pack("fatal"):
+    case Pack("crit"):
+    case Pack("critical"):
+    case Pack("alert"):
+    case Pack("emerg"):
+    case Pack("panic"):
+      return Level::kCritical;
+    default:
+      return std::nullopt;
+  }
 }
 
 }  // namespace internal
@@ -42,8 +69,8 @@ using internal::IsAlpha;
 using internal::IsDigit;
 using internal::IsSpace;
 
-constexpr size_t kMaxTokens = 4;    // words looked at after the timestamp
-constexpr size_t kMaxHead = 160;    // bytes of the line looked at
+constexpr size_t kMaxTokens = 4;  // words looked at after the timestamp
+constexpr size_t kMaxHead = 160;  // bytes of the line looked at
 
 bool IsOpener(char c) { return c == '[' || c == '(' || c == '<' || c == '{'; }
 bool IsCloser(char c) { return c == ']' || c == ')' || c == '>' || c == '}'; }
@@ -90,11 +117,16 @@ std::optional<Level> GlogLevel(std::string_view line) {
   }
   if (!IsDigit(line[6]) || !IsDigit(line[7])) return std::nullopt;
   switch (line[0]) {
-    case 'I': return Level::kInfo;
-    case 'W': return Level::kWarning;
-    case 'E': return Level::kError;
-    case 'F': return Level::kCritical;
-    default: return std::nullopt;
+    case 'I':
+      return Level::kInfo;
+    case 'W':
+      return Level::kWarning;
+    case 'E':
+      return Level::kError;
+    case 'F':
+      return Level::kCritical;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -108,11 +140,16 @@ bool AllUpper(std::string_view word) {
 }  // namespace
 
 std::optional<Level> DetectLevel(std::string_view line) {
+  int64_t ms;
+  // The now_ms given here only decides the year of year-less dates, not where they end.
+  return internal::DetectLevelAfter(line, internal::LeadingTimestamp(line, /*now_ms=*/0, &ms));
+}
+
+std::optional<Level> internal::DetectLevelAfter(std::string_view line, size_t timestamp_end) {
   if (auto pri = SyslogPriority(line)) return pri;
   if (auto glog = GlogLevel(line)) return glog;
 
-  // The now_ms given here only decides the year of year-less dates, not where they end.
-  size_t pos = internal::LeadingTimestampEnd(line, /*now_ms=*/0);
+  size_t pos = timestamp_end;
   const size_t head_end = std::min(line.size(), pos + kMaxHead);
   size_t counted = 0;
   // The first word of the message proper: the line's first word, or the word after a tag
@@ -127,7 +164,9 @@ std::optional<Level> DetectLevel(std::string_view line) {
     const std::string_view token = line.substr(pos, end - pos);
     pos = end;
 
-    if (auto kv = KeyValueLevel(token)) return kv;
+    if (token.find('=') != std::string_view::npos) {
+      if (auto kv = KeyValueLevel(token)) return kv;
+    }
     size_t i = 0;
     while (i < token.size() && IsOpener(token[i])) ++i;
     const bool opened = i > 0;
@@ -135,9 +174,9 @@ std::optional<Level> DetectLevel(std::string_view line) {
     while (core_end < token.size() && IsAlpha(token[core_end])) ++core_end;
     const std::string_view core = token.substr(i, core_end - i);
     const std::string_view rest = token.substr(core_end);
-    bool has_alnum = false;
-    for (char c : token) has_alnum = has_alnum || IsAlpha(c) || IsDigit(c);
-    if (!has_alnum) continue;  // separators such as "-" or "|" do not count as words
+    if (std::none_of(token.begin(), token.end(), [](char c) { return IsAlpha(c) || IsDigit(c); })) {
+      continue;
+    }  // separators such as "-" or "|" do not count as words
     ++counted;
     if (!core.empty() && (rest.empty() || rest[0] == ':' || IsCloser(rest[0]) || rest[0] == ',' ||
                           rest[0] == ';' || rest[0] == '|')) {

@@ -52,8 +52,7 @@ bool MultilineAssembler::Continues(std::string_view line) const {
   if (line.empty()) return in_traceback_;
   if (line[0] == ' ' || line[0] == '\t') return true;
   if (StartsWith(line, "Caused by:") || StartsWith(line, "Suppressed:") ||
-      StartsWith(line, kTraceback) ||
-      StartsWith(line, "During handling of the above exception") ||
+      StartsWith(line, kTraceback) || StartsWith(line, "During handling of the above exception") ||
       StartsWith(line, "The above exception was the direct cause")) {
     return true;
   }

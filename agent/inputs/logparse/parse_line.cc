@@ -18,7 +18,7 @@ std::optional<Level> StructuredLevel(std::string_view v) {
     }
     if (n <= 7) return ParseLevel(v);
     if (n % 10 != 0 || n < 10 || n > 60) return std::nullopt;
-    static constexpr Level kPino[] = {Level::kTrace, Level::kDebug, Level::kInfo,
+    static constexpr Level kPino[] = {Level::kTrace,   Level::kDebug, Level::kInfo,
                                       Level::kWarning, Level::kError, Level::kCritical};
     return kPino[n / 10 - 1];
   }
@@ -63,18 +63,31 @@ std::optional<int64_t> StructuredTime(std::string_view v, int64_t now_ms) {
   return std::nullopt;
 }
 
-// Takes the first of `keys` whose value `parse` accepts out of `fields`.
+// Takes the first of `keys` (in their order) whose value `parse` accepts out of `fields`. One
+// pass over the (few) fields: no key strings are built.
 template <typename T, typename Parse>
-std::optional<T> TakeField(Labels* fields, std::initializer_list<const char*> keys, Parse parse) {
-  for (const char* key : keys) {
-    auto it = fields->find(key);
-    if (it == fields->end()) continue;
-    if (std::optional<T> value = parse(it->second)) {
-      fields->erase(it);
-      return value;
+std::optional<T> TakeField(Labels* fields, std::initializer_list<std::string_view> keys,
+                           Parse parse) {
+  std::optional<T> best;
+  Labels::iterator best_it;
+  size_t best_rank = keys.size();
+  for (auto it = fields->begin(); it != fields->end(); ++it) {
+    size_t rank = 0;
+    for (std::string_view key : keys) {
+      if (rank >= best_rank) break;
+      if (it->first == key) {
+        if (std::optional<T> value = parse(it->second)) {
+          best = value;
+          best_it = it;
+          best_rank = rank;
+        }
+        break;
+      }
+      ++rank;
     }
   }
-  return std::nullopt;
+  if (best) fields->erase(best_it);
+  return best;
 }
 
 }  // namespace
@@ -99,12 +112,15 @@ LogRecord ParseLine(std::string_view line, int64_t fallback_ts_ms, int64_t now_m
                              StructuredLevel);
     ts = TakeField<int64_t>(&record.fields, {"ts", "time", "timestamp", "@timestamp"},
                             [now_ms](std::string_view v) { return StructuredTime(v, now_ms); });
+    if (!level) level = DetectLevel(record.message);
+    if (!ts) ts = ExtractTimestampMs(record.message, now_ms);
   } else {
     record.fields.clear();
     record.message.assign(line.data(), line.size());
+    size_t timestamp_end;
+    ts = internal::FindTimestamp(line, now_ms, &timestamp_end);
+    level = internal::DetectLevelAfter(line, timestamp_end);
   }
-  if (!level) level = DetectLevel(record.message);
-  if (!ts) ts = ExtractTimestampMs(record.message, now_ms);
   record.level = level.value_or(Level::kInfo);
   record.ts_ms = ts.value_or(fallback_ts_ms);
   return record;

@@ -98,6 +98,10 @@ bool ParseLogfmt(std::string_view line, Labels* fields, std::string* message) {
       ++pos;
       bool closed = false;
       while (pos < s.size()) {
+        const size_t run = s.find_first_of("\"\\", pos);
+        if (run == std::string_view::npos) break;  // unterminated
+        value.append(s.data() + pos, run - pos);
+        pos = run;
         const char c = s[pos++];
         if (c == '"') {
           closed = true;
@@ -106,18 +110,24 @@ bool ParseLogfmt(std::string_view line, Labels* fields, std::string* message) {
         if (c == '\\' && pos < s.size()) {
           const char e = s[pos++];
           switch (e) {
-            case 'n': value += '\n'; break;
-            case 't': value += '\t'; break;
-            case 'r': value += '\r'; break;
+            case 'n':
+              value += '\n';
+              break;
+            case 't':
+              value += '\t';
+              break;
+            case 'r':
+              value += '\r';
+              break;
             case '"':
-            case '\\': value += e; break;
+            case '\\':
+              value += e;
+              break;
             default:
               value += '\\';
               value += e;
           }
-          continue;
         }
-        value += c;
       }
       if (!closed || (pos < s.size() && !IsSpace(s[pos]))) break;
     } else {

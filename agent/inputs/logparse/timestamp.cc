@@ -80,8 +80,8 @@ bool Valid(const Civil& c) {
 }
 
 int64_t ToMs(const Civil& c) {
-  const int64_t days = internal::DaysFromCivil(c.year, static_cast<unsigned>(c.month),
-                                               static_cast<unsigned>(c.day));
+  const int64_t days =
+      internal::DaysFromCivil(c.year, static_cast<unsigned>(c.month), static_cast<unsigned>(c.day));
   return (days * 86400 + c.hour * 3600 + c.minute * 60 + c.second - c.offset_s) * 1000 + c.millis;
 }
 
@@ -373,33 +373,36 @@ bool ParseTimestampAt(std::string_view s, int64_t now_ms, int64_t* ms, size_t* e
   return false;
 }
 
-size_t LeadingTimestampEnd(std::string_view line, int64_t now_ms) {
+size_t LeadingTimestamp(std::string_view line, int64_t now_ms, int64_t* ms) {
   bool bracket;
   const size_t p = SkipPrefix(line, &bracket);
-  int64_t ms;
   size_t end;
-  if (!ParseTimestampAt(line.substr(p), now_ms, &ms, &end)) return 0;
+  if (!ParseTimestampAt(line.substr(p), now_ms, ms, &end)) return 0;
   end += p;
   if (bracket && At(line, end, ']')) ++end;
   return end;
 }
 
-}  // namespace internal
-
-std::optional<int64_t> ExtractTimestampMs(std::string_view line, int64_t now_ms) {
-  bool bracket;
-  const size_t p = SkipPrefix(line, &bracket);
+std::optional<int64_t> FindTimestamp(std::string_view line, int64_t now_ms, size_t* leading_end) {
   int64_t ms;
-  size_t end;
-  if (internal::ParseTimestampAt(line.substr(p), now_ms, &ms, &end)) return ms;
+  *leading_end = LeadingTimestamp(line, now_ms, &ms);
+  if (*leading_end > 0) return ms;
   // Not at the start: a bracketed timestamp a little further on, as in the access log
   // `127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET ..."`.
   constexpr size_t kNear = 128;
   const std::string_view head = line.substr(0, kNear);
-  for (size_t i = head.find('[', p); i != std::string_view::npos; i = head.find('[', i + 1)) {
-    if (internal::ParseTimestampAt(line.substr(i + 1), now_ms, &ms, &end)) return ms;
+  size_t end;
+  for (size_t i = head.find('['); i != std::string_view::npos; i = head.find('[', i + 1)) {
+    if (ParseTimestampAt(line.substr(i + 1), now_ms, &ms, &end)) return ms;
   }
   return std::nullopt;
+}
+
+}  // namespace internal
+
+std::optional<int64_t> ExtractTimestampMs(std::string_view line, int64_t now_ms) {
+  size_t leading_end;
+  return internal::FindTimestamp(line, now_ms, &leading_end);
 }
 
 }  // namespace hivewatch::logparse

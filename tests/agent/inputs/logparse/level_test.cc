@@ -67,7 +67,7 @@ TEST_CASE("common level notations", "[logparse][level]") {
   CHECK(L("W1123 12:00:00.123456  1234 main.cc:42] low disk") == "warning");
   CHECK(L("E1123 12:00:00.123456  1234 main.cc:42] failed") == "error");
   CHECK(L("F1123 12:00:00.123456  1234 main.cc:42] check failed") == "critical");
-  CHECK(L("<11>Oct 11 22:14:15 host app: anything") == "error");    // 11 = user.err
+  CHECK(L("<11>Oct 11 22:14:15 host app: anything") == "error");             // 11 = user.err
   CHECK(L("<165>1 2003-10-11T22:14:15.003Z host app - - - x") == "notice");  // 165 = local4.notice
   CHECK(L("<0>kernel panic") == "critical");
   CHECK(L("Jun 14 15:16:01 host app[1]: Warning: disk almost full") == "warning");
@@ -90,7 +90,7 @@ TEST_CASE("level words inside free text are not the line's level", "[logparse][l
   CHECK(L("2025-11-23 12:00:00 request done in 3ms, 0 errors, 2 warnings") == "none");
   CHECK(L("2025-11-23 12:00:00 GET /api/info 200") == "none");
   CHECK(L("2025-11-23 12:00:00 one two three four ERROR five") == "none");
-  CHECK(L("Information about the error: none") == "none");   // "Information" without colon
+  CHECK(L("Information about the error: none") == "none");  // "Information" without colon
   CHECK(L("infoblox sync done") == "none");
   CHECK(L("Warnings: 0") == "none");
   CHECK(L("\tat com.example.Error.handle(Error.java:12)") == "none");

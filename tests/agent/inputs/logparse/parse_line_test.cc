@@ -47,9 +47,9 @@ TEST_CASE("a JSON line gives scalar fields, nested values as JSON text, and its 
 TEST_CASE("lines that are not one complete JSON object are not JSON", "[logparse][json]") {
   Labels fields{{"stale", "x"}};
   std::string message = "stale";
-  for (const char* line : {"", "{", "{}x", "[1,2]", "\"str\"", "{\"a\":1", "{\"a\":1}}",
-                           "{\"a\":tru}", "{\"a\" 1}", "{a:1}", "{\"a\":1,}", "not json {}",
-                           "{\"a\":\"\xFF\"}"}) {
+  for (const char* line :
+       {"", "{", "{}x", "[1,2]", "\"str\"", "{\"a\":1", "{\"a\":1}}", "{\"a\":tru}", "{\"a\" 1}",
+        "{a:1}", "{\"a\":1,}", "not json {}", "{\"a\":\"\xFF\"}"}) {
     INFO(line);
     CHECK(!ParseJsonLine(line, &fields, &message));
     CHECK(fields.empty());
@@ -137,11 +137,11 @@ TEST_CASE("ParseLine takes level and time from structured fields first", "[logpa
   CHECK(ParseLine(R"({"timestamp":1763900000123456789,"msg":"x"})", kFallback, kNow).ts_ms ==
         1763900000123);
   CHECK(ParseLine(R"({"time":"1763900000","msg":"x"})", kFallback, kNow).ts_ms == 1763900000000);
-  CHECK(ParseLine(R"({"@timestamp":"2025-11-23T12:00:00.123+01:00","message":"x"})", kFallback,
-                  kNow)
-            .ts_ms == Ms("2025-11-23T11:00:00.123Z"));
-  auto pino = ParseLine(R"({"level":50,"time":1763900000000,"pid":1,"msg":"boom"})", kFallback,
-                        kNow);
+  CHECK(
+      ParseLine(R"({"@timestamp":"2025-11-23T12:00:00.123+01:00","message":"x"})", kFallback, kNow)
+          .ts_ms == Ms("2025-11-23T11:00:00.123Z"));
+  auto pino =
+      ParseLine(R"({"level":50,"time":1763900000000,"pid":1,"msg":"boom"})", kFallback, kNow);
   CHECK(pino.level == Level::kError);
   CHECK(pino.fields == Labels{{"pid", "1"}});
   CHECK(ParseLine(R"({"severity":"3","msg":"x"})", kFallback, kNow).level == Level::kError);

@@ -59,8 +59,7 @@ TEST_CASE("a syslog date without year takes the current year unless that is in t
   CHECK(Ts("Jan  5 20:00:00 host x: y", jan5) == "2016-01-05T20:00:00.000Z");
   CHECK(Ts("Jan  6 12:00:00 host x: y", jan5) == "2015-01-06T12:00:00.000Z");
   // Feb 29 goes back to the last leap year.
-  CHECK(Ts("Feb 29 01:02:03 host x: y", Ms("2025-03-01T00:00:00Z")) ==
-        "2024-02-29T01:02:03.000Z");
+  CHECK(Ts("Feb 29 01:02:03 host x: y", Ms("2025-03-01T00:00:00Z")) == "2024-02-29T01:02:03.000Z");
   CHECK(Ts("Jun 14 15:16:01.250 host x: y") == "2005-06-14T15:16:01.250Z");
   CHECK(Ts("Jun 14 2003 15:16:01 host x: y") == "2003-06-14T15:16:01.000Z");
 }

@@ -73,25 +73,28 @@ TEST_CASE("invalid sequences get one U+FFFD per maximal subpart", "[logparse][ut
   CHECK(RepairUtf8("\xF4\x90\x80\x80") == Rep(4));      // above U+10FFFF
   CHECK(RepairUtf8("\xF8\x88\x80\x80\x80") == Rep(5));  // 5-byte forms are gone
   CHECK(RepairUtf8("\xFF") == Rep(1));
-  CHECK(RepairUtf8("\x80\x80") == Rep(2));              // lone continuation bytes
-  CHECK(RepairUtf8("\xF0\x9F\x98") == Rep(1));          // truncated at the end: one
-  CHECK(RepairUtf8("a\xF0\x9F\x98" "b") == "a" + Rep(1) + "b");  // truncated in the middle
+  CHECK(RepairUtf8("\x80\x80") == Rep(2));      // lone continuation bytes
+  CHECK(RepairUtf8("\xF0\x9F\x98") == Rep(1));  // truncated at the end: one
+  CHECK(RepairUtf8("a\xF0\x9F\x98"
+                   "b") == "a" + Rep(1) + "b");  // truncated in the middle
   CHECK(RepairUtf8("\xE2\x82") == Rep(1));
   CHECK(RepairUtf8("\xE1\x80\xE2\xF0\x91\x92\xF1\xBF\x41") == Rep(4) + "A");
   // The Unicode Standard's own example (chapter 3, table 3-8).
-  CHECK(RepairUtf8("a\xF1\x80\x80\xE1\x80\xC2" "b\x80" "c\x80\xBF" "d") ==
-        "a" + Rep(3) + "b" + Rep(1) + "c" + Rep(2) + "d");
+  CHECK(RepairUtf8("a\xF1\x80\x80\xE1\x80\xC2"
+                   "b\x80"
+                   "c\x80\xBF"
+                   "d") == "a" + Rep(3) + "b" + Rep(1) + "c" + Rep(2) + "d");
   // A valid sequence right after an invalid byte survives.
   CHECK(RepairUtf8("\xC3\xC3\xA9") == Rep(1) + "\xC3\xA9");
   CHECK(!IsValidUtf8("caf\xC3"));
-  CHECK(RepairUtf8("0123456789abcdef\xFF" "0123456789abcdef") ==
-        "0123456789abcdef" + Rep(1) + "0123456789abcdef");
+  CHECK(RepairUtf8("0123456789abcdef\xFF"
+                   "0123456789abcdef") == "0123456789abcdef" + Rep(1) + "0123456789abcdef");
 }
 
-TEST_CASE("every 1-, 2- and 3-byte input is judged as a reference decoder does, and repaired "
-          "into valid UTF-8",
-          "[logparse][utf8]") {
-  std::string s;
+TEST_CASE(
+    "every 1-, 2- and 3-byte input is judged as a reference decoder does, and repaired "
+    "into valid UTF-8",
+    "[logparse][utf8]") {
   size_t checked = 0, mismatches = 0, unrepaired = 0;
   auto check = [&](const std::string& in) {
     ++checked;
@@ -122,16 +125,15 @@ TEST_CASE("every 1-, 2- and 3-byte input is judged as a reference decoder does, 
   }
 }
 
-TEST_CASE("SplitLongLine cuts at max_bytes but never inside a UTF-8 sequence",
-          "[logparse][utf8]") {
+TEST_CASE("SplitLongLine cuts at max_bytes but never inside a UTF-8 sequence", "[logparse][utf8]") {
   CHECK(SplitLongLine("", 10) == std::vector<std::string_view>{""});
   CHECK(SplitLongLine("short", 10) == std::vector<std::string_view>{"short"});
   CHECK(SplitLongLine("0123456789", 10) == std::vector<std::string_view>{"0123456789"});
   CHECK(SplitLongLine("0123456789abc", 5) ==
         std::vector<std::string_view>{"01234", "56789", "abc"});
 
-  const std::string euro = "\xE2\x82\xAC";           // 3 bytes
-  const std::string smile = "\xF0\x9F\x98\x80";      // 4 bytes
+  const std::string euro = "\xE2\x82\xAC";       // 3 bytes
+  const std::string smile = "\xF0\x9F\x98\x80";  // 4 bytes
   const std::string text = "ab" + euro + "cd" + smile + smile + "e";
   for (size_t max = 1; max <= text.size() + 1; ++max) {
     INFO("max_bytes " << max);
