@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "agent/inputs/logparse/logparse.h"
+#include "tests/agent/inputs/logparse/samples.h"
 
 namespace hivewatch::logparse {
 namespace {
@@ -134,6 +135,14 @@ TEST_CASE("max_lines and max_bytes bound a record", "[logparse][multiline]") {
   bytes.max_bytes = 5;
   records = Assemble(bytes, {"0123456789", "\tx", "y"});
   CHECK(records == std::vector<std::string>{"0123456789", "\tx", "y"});
+}
+
+TEST_CASE("single-line real samples stay one record per line", "[logparse][multiline]") {
+  for (const char* file : {"Linux_2k.log", "OpenSSH_2k.log", "HDFS_2k.log", "Hadoop_2k.log"}) {
+    INFO(file);
+    const std::vector<std::string> lines = testing::SampleLines(file);
+    CHECK(Assemble({}, lines) == lines);
+  }
 }
 
 TEST_CASE("Add returns a record only when the next one starts; Flush returns the last",
