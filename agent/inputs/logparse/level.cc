@@ -149,8 +149,11 @@ std::optional<Level> internal::DetectLevelAfter(std::string_view line, size_t ti
   if (auto pri = SyslogPriority(line)) return pri;
   if (auto glog = GlogLevel(line)) return glog;
 
+  // Only the head of the first line: in a multi-line record the rest is a stack trace.
+  line = line.substr(0, timestamp_end + kMaxHead);
+  line = line.substr(0, line.find('\n'));
   size_t pos = timestamp_end;
-  const size_t head_end = std::min(line.size(), pos + kMaxHead);
+  const size_t head_end = line.size();
   size_t counted = 0;
   // The first word of the message proper: the line's first word, or the word after a tag
   // ending in ':' ("sshd[24200]:", "dfs.FSNamesystem:").

@@ -390,7 +390,8 @@ std::optional<int64_t> FindTimestamp(std::string_view line, int64_t now_ms, size
   // Not at the start: a bracketed timestamp a little further on, as in the access log
   // `127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET ..."`.
   constexpr size_t kNear = 128;
-  const std::string_view head = line.substr(0, kNear);
+  std::string_view head = line.substr(0, kNear);
+  head = head.substr(0, head.find('\n'));  // the first line of a multi-line record
   size_t end;
   for (size_t i = head.find('['); i != std::string_view::npos; i = head.find('[', i + 1)) {
     if (ParseTimestampAt(line.substr(i + 1), now_ms, &ms, &end)) return ms;

@@ -56,6 +56,12 @@ TEST_CASE("Java stack traces join the line that reports them", "[logparse][multi
   LogRecord r = ParseLine(records[1], 0, 0);
   CHECK(r.level == Level::kError);
   CHECK(r.message == records[1]);
+  CHECK(r.ts_ms == 1763899201002);  // 2025-11-23T12:00:01.002Z
+  // Only the record's first line decides: a level word in the trace does not.
+  r = ParseLine("2025-11-23 12:00:01 request failed\nERROR in frame\n[error] x", 0, 0);
+  CHECK(r.level == Level::kInfo);
+  CHECK(!DetectLevel("request failed\nERROR in frame"));
+  CHECK(!ExtractTimestampMs("request failed\n[10/Oct/2000:13:55:36 -0700]", 0));
 }
 
 const std::vector<std::string> kPython = {
