@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <map>
 #include <set>
@@ -20,6 +21,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/inputs/file/dir_watcher.h"
 #include "agent/inputs/file/file_position.h"
 #include "agent/inputs/file/record_builder.h"
 
@@ -112,6 +114,7 @@ struct Tracked {
   Clock::time_point last_growth;  // last time new bytes were read
   std::string emitted;            // the last position emitted
   bool read_error_logged = false;
+  size_t records_per_read = 0;  // in the last full read: what to reserve for the next one
   // Per round.
   bool has_successor = false;
   bool checked = false;
@@ -150,6 +153,8 @@ class FileTailer {
   bool Round(bool* busy);
   // When the next timer (multi-line flush, rotate_wait) is due.
   Clock::time_point next_deadline() const { return next_deadline_; }
+  // The directories to watch: where the patterns point and where the tracked files are.
+  std::set<std::string> Directories() const;
 
  private:
   bool Stopping() const { return refused_ || stop_->load(std::memory_order_relaxed); }
@@ -191,9 +196,29 @@ class FileTailer {
   std::vector<std::unique_ptr<Tracked>> files_;  // in the order they were found
   std::map<FileId, Tracked*> by_id_;
   std::set<std::string> resume_paths_;  // paths of checkpointed files (successor rule)
+  // Files finished lately, in case one comes back (a listing raced with a rename).
+  struct Finished {
+    Fingerprint fp;
+    uint64_t offset = 0;
+    std::string name;
+  };
+  static constexpr size_t kFinishedMemory = 1024;
+  std::map<FileId, Finished> finished_;
+  std::deque<FileId> finished_order_;
   Clock::time_point next_deadline_ = Clock::time_point::max();
   bool refused_ = false;
 };
+
+std::set<std::string> FileTailer::Directories() const {
+  std::set<std::string> dirs;
+  for (const std::string& pattern : config_.paths) {
+    // The part before the first wildcard, up to its last '/'.
+    std::string fixed = pattern.substr(0, pattern.find_first_of("*?[{"));
+    dirs.insert(DirName(fixed + "x"));
+  }
+  for (const auto& f : files_) dirs.insert(DirName(f->path));
+  return dirs;
+}
 
 bool FileTailer::Excluded(const std::string& path) const {
   std::string base;
@@ -296,24 +321,28 @@ Tracked* FileTailer::FindPredecessor(const std::string& name, const Tracked* sel
 
 bool FileTailer::IsCopyOf(const Tracked& candidate, Tracked* original) const {
   if (original->fd < 0 || !original->builder || candidate.size == 0) return false;
+  // The original may be truncated at any moment, also while this runs: its size first, then
+  // its head, which is checked against its fingerprint. Consistent: the head is the content
+  // the size belongs to. Not: it was truncated (maybe not yet handled), and only the
+  // fingerprint still tells what it held.
   struct stat st;
   if (::fstat(original->fd, &st) != 0) return false;
-  uint64_t original_size = static_cast<uint64_t>(st.st_size);
-  uint64_t fp_len = original->fp.len;
-  bool original_intact = original_size >= original->builder->next_offset() &&
-                         original_size >= fp_len &&
-                         ComputeFingerprint(Head(original->fd, fp_len, fp_len)) == original->fp;
-  if (!original_intact) {
-    // Truncated (not yet handled): a copy starts with the content it had.
+  const uint64_t original_size = static_cast<uint64_t>(st.st_size);
+  const uint64_t fp_len = original->fp.len;
+  const uint64_t n = std::min<uint64_t>(candidate.size, kFingerprintBytes);
+  std::string b = Head(original->fd, std::max(n, fp_len), std::max(n, fp_len));
+  const bool consistent =
+      b.size() >= fp_len &&
+      ComputeFingerprint(std::string_view(b).substr(0, fp_len)) == original->fp &&
+      original_size >= original->builder->next_offset();
+  if (!consistent) {
     return fp_len > 0 && candidate.size >= fp_len &&
            ComputeFingerprint(Head(candidate.fd, fp_len, fp_len)) == original->fp;
   }
   // A copy is a prefix of the original.
-  if (candidate.size > original_size) return false;
-  uint64_t n = std::min<uint64_t>(candidate.size, kFingerprintBytes);
+  if (candidate.size > original_size || b.size() < n) return false;
   std::string a = Head(candidate.fd, n, n);
-  std::string b = Head(original->fd, n, n);
-  return a.size() == n && a == b;
+  return a.size() == n && std::string_view(b).substr(0, n) == a;
 }
 
 std::unique_ptr<Tracked> FileTailer::FindCopyInDirectory(const Tracked& original) {
@@ -362,6 +391,21 @@ void FileTailer::TrackNew(const std::string& path, const FileId& id, bool first)
   std::unique_ptr<Tracked> opened = Open(path, id);
   if (!opened) return;
   Tracked* f = Add(std::move(opened));
+  auto done = finished_.find(id);
+  if (done != finished_.end()) {
+    // Finished (it had vanished from the listing) and back under a matching name: the same
+    // file if its first bytes are, so go on where it ended.
+    Finished was = done->second;
+    finished_.erase(done);
+    if (f->size >= was.offset && f->size >= was.fp.len &&
+        ComputeFingerprint(Head(f->fd, was.fp.len, was.fp.len)) == was.fp) {
+      f->name = was.name;
+      StartReading(f, was.offset);
+      spdlog::info("file input: {} is back; following it from offset {}", path, was.offset);
+      Emit(f, {});
+      return;
+    }
+  }
   if (f->size == 0) {
     // Nothing to compare yet (a copy may just have been created): decide once it has bytes.
     f->state = Tracked::State::kHeld;
@@ -483,6 +527,9 @@ bool FileTailer::Scan(bool first) {
     } else if (f->state == Tracked::State::kHeld) {
       gone_held.push_back(f.get());
     } else if (f->state == Tracked::State::kActive) {
+      // A directory listing can miss a file being renamed: is it still where it was?
+      struct stat st;
+      if (Matches(f->path) && ::stat(f->path.c_str(), &st) == 0 && IdOf(st) == f->id) continue;
       spdlog::info("file input: {} no longer matches (renamed or deleted); reading it to its end",
                    f->path);
       f->state = Tracked::State::kDraining;
@@ -637,9 +684,11 @@ void FileTailer::Process(Tracked* f, bool* busy) {
         return;
       }
       std::vector<LogRecord> records;
+      records.reserve(f->records_per_read + f->records_per_read / 8 + 16);
       f->builder->Consume(std::string_view(buf_.get(), static_cast<size_t>(n)), f->mtime_ms,
                           WallMs(), &records);
       f->last_growth = Clock::now();
+      if (static_cast<size_t>(n) == want) f->records_per_read = records.size();
       if (!Emit(f, std::move(records))) return;
     }
     if (static_cast<size_t>(n) < want) {
@@ -657,6 +706,12 @@ void FileTailer::Finish(Tracked* f) {
   if (!Emit(f, std::move(records))) return;
   spdlog::info("file input: done with {} (read {} bytes)", f->path, f->builder->committed());
   if (!Forget(f->key)) return;
+  finished_[f->id] = Finished{f->fp, f->builder->committed(), f->name};
+  finished_order_.push_back(f->id);
+  if (finished_order_.size() > kFinishedMemory) {
+    finished_.erase(finished_order_.front());
+    finished_order_.pop_front();
+  }
   Remove(f);
 }
 
@@ -737,6 +792,7 @@ Status FileInput::Start(const Checkpoints& resume, LogSink* sink) {
   HW_RETURN_IF_ERROR(ValidateFileInputConfig(config_).WithPrefix("inputs.file"));
   Stop();
   stop_ = false;
+  watcher_ = std::make_unique<DirWatcher>();
   auto tailer = std::make_unique<FileTailer>(config_, sink, &stop_);
   Checkpoints mine;
   for (const auto& [key, value] : resume) {
@@ -752,28 +808,30 @@ void FileInput::Run(std::unique_ptr<FileTailer> tailer, const Checkpoints& resum
   const auto scan_interval = std::chrono::milliseconds(config_.scan_interval_ms);
   const auto poll_interval = std::chrono::milliseconds(config_.poll_interval_ms);
   Clock::time_point next_scan = Clock::now() + scan_interval;
+  bool rescan = false;
+  for (const std::string& dir : tailer->Directories()) watcher_->Watch(dir);
   while (!stop_) {
-    if (Clock::now() >= next_scan) {
+    if (rescan || Clock::now() >= next_scan) {
       if (!tailer->Scan(/*first=*/false)) return;
       next_scan = Clock::now() + scan_interval;
+      rescan = false;
+      for (const std::string& dir : tailer->Directories()) watcher_->Watch(dir);
     }
     bool busy = false;
     if (!tailer->Round(&busy)) return;
-    if (busy) continue;
+    // Busy: only collect what happened meanwhile. Idle: sleep until an event or a timer.
     Clock::time_point wake =
-        std::min({Clock::now() + poll_interval, next_scan, tailer->next_deadline()});
-    std::unique_lock<std::mutex> lock(mu_);
-    wake_.wait_until(lock, wake, [this] { return stop_.load(); });
+        busy ? Clock::now()
+             : std::min({Clock::now() + poll_interval, next_scan, tailer->next_deadline()});
+    rescan = watcher_->Wait(wake).names_changed;
   }
 }
 
 void FileInput::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  wake_.notify_all();
+  stop_ = true;
+  if (watcher_) watcher_->Wake();
   if (thread_.joinable()) thread_.join();
+  watcher_.reset();
 }
 
 }  // namespace hivewatch

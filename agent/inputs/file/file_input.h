@@ -1,6 +1,6 @@
 // FileInput: tails the files matching `[[inputs.file]]` globs into a LogSink, one thread per
-// input, polling (no inotify). Start/Stop are called from one thread; the rest runs on the
-// input's own thread.
+// input, woken by inotify on the files' directories and polling every poll_interval as a safety
+// net. Start/Stop are called from one thread; the rest runs on the input's own thread.
 //
 // Guarantees (with a sink that keeps the emitted positions, see logs.h):
 // - Files are identified by (st_dev, st_ino) plus a fingerprint of their first bytes
@@ -27,9 +27,7 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include "agent/inputs/file/file_input_config.h"
@@ -38,6 +36,7 @@
 namespace hivewatch {
 
 class FileTailer;  // the state owned by the input's thread (file_input.cc)
+class DirWatcher;
 
 class FileInput : public LogInput {
  public:
@@ -56,8 +55,7 @@ class FileInput : public LogInput {
 
   FileInputConfig config_;
   std::thread thread_;
-  std::mutex mu_;  // for waiting on wake_
-  std::condition_variable wake_;
+  std::unique_ptr<DirWatcher> watcher_;  // the thread waits on it; Stop wakes it
   std::atomic<bool> stop_{false};
 };
 

@@ -45,9 +45,11 @@ struct FileInputConfig {
   // anchor it with ^) that matches the first line of a record; the lines that follow up to the
   // next match are joined to it with '\n'. Default "" (off).
   std::string multiline_start;
-  // `multiline.indent`: without a start pattern, a line that starts with a space or tab, or with
-  // "Caused by:", continues the previous record (Java stack traces, Python tracebacks).
-  // Default false. Set at most one of `multiline.start` and `multiline.indent`.
+  // `multiline.indent`: without a start pattern, continuation lines join the previous record:
+  // lines starting with a space or tab, "Caused by:", "Suppressed:", a Java exception class
+  // name ("java.lang.IllegalStateException: boom"), and the parts of a Python traceback
+  // (logparse::MultilineAssembler). Default false. Set at most one of `multiline.start` and
+  // `multiline.indent`.
   bool multiline_indent = false;
   // `multiline.timeout`: a pending multi-line record is sent after this long without a new line
   // in its file (its end cannot be known before the next record starts). Default 1 s,
@@ -66,20 +68,24 @@ struct FileInputConfig {
   // file was first found at, kept across renames). Default "file"; "" leaves it out.
   std::string path_field = "file";
 
-  // `poll_interval`: how often idle files are checked for new data, truncation and deletion.
-  // Default 250 ms, from 1 ms to 1 min. Files with data are read continuously.
+  // `poll_interval`: files are read as soon as inotify reports a change in their directory;
+  // besides, idle files are checked this often for new data, truncation and deletion (network
+  // file systems, where inotify sees nothing). Default 250 ms, from 1 ms to 1 min. Files with
+  // data are read continuously.
   int64_t poll_interval_ms = 250;
-  // `scan_interval`: how often `paths` are matched again for new and renamed files.
-  // Default 1 s, from 1 ms to 1 h.
+  // `scan_interval`: `paths` are matched again at once when inotify reports a file created,
+  // renamed or deleted in a watched directory, and at least this often. Default 1 s, from
+  // 1 ms to 1 h.
   int64_t scan_interval_ms = 1000;
   // `rotate_wait`: a file that no longer matches `paths` (renamed away, deleted) is read to its
   // end and kept open until it has not grown for this long (a writer may still hold it), then
   // closed and its checkpoint dropped. Default 5 s, from 0 to 1 h.
   int64_t rotate_wait_ms = 5000;
 
-  // `read_bytes`: size of one read(2); each read's complete records go to the sink together.
-  // Default 1048576 (1 MiB), from 4096 to 64 MiB.
-  size_t read_bytes = 1024 * 1024;
+  // `read_bytes`: size of one read(2); each read's complete records go to the sink together
+  // (so this also bounds the records in flight per file: about 3x this in memory).
+  // Default 262144 (256 KiB), from 4096 to 64 MiB.
+  size_t read_bytes = 256 * 1024;
 };
 
 // Checks ranges, the regular expression and the paths; the message names the key

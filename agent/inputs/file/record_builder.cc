@@ -70,7 +70,8 @@ void RecordBuilder::Consume(std::string_view data, int64_t fallback_ts_ms, int64
 
 void RecordBuilder::Line(std::string_view raw, uint64_t start, std::vector<LogRecord>* out) {
   if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
-  if (raw.empty()) return;  // empty lines carry nothing
+  // Empty lines carry nothing, except inside a multi-line record (a Python traceback).
+  if (raw.empty() && !assembler_) return;
   std::string_view text = raw;
   if (!logparse::IsValidUtf8(raw)) {
     repaired_ = logparse::RepairUtf8(raw);
@@ -108,6 +109,7 @@ void RecordBuilder::Pieces(std::string_view raw, bool last_is_end, std::vector<L
 }
 
 void RecordBuilder::Make(std::string_view text, bool truncated, std::vector<LogRecord>* out) {
+  if (text.empty()) return;  // a multi-line "record" that was one empty line
   LogRecord record = logparse::ParseLine(text, fallback_ts_ms_, now_ms_, options_.parse);
   record.service = options_.service;
   if (!options_.path_field.empty()) {

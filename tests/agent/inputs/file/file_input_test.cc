@@ -196,6 +196,28 @@ TEST_CASE("copytruncate while writing loses and repeats nothing, in order", "[fi
   CHECK(sink.size() == written.size());
 }
 
+TEST_CASE("inotify wakes the input: new lines and a rotation are seen without polling",
+          "[file][rotate]") {
+  TempDir dir;
+  std::string path = dir.path() + "/app.log";
+  Append(path, Lines(0, 2));
+  RecordingSink sink;
+  FileInputConfig config = TestConfig(path);
+  config.poll_interval_ms = 60000;  // longer than WaitFor's deadline
+  config.scan_interval_ms = 3600000;
+  FileInput input(config);
+  REQUIRE(input.Start({}, &sink).ok());
+  REQUIRE(WaitForCount(sink, 2));
+  Append(path, Lines(2, 4));
+  REQUIRE(WaitForCount(sink, 4));
+  fs::rename(path, path + ".1");
+  Append(path + ".1", Lines(4, 5));
+  Append(path, Lines(5, 7));
+  REQUIRE(WaitForCount(sink, 7));
+  input.Stop();
+  CHECK(sink.Messages() == LineList(0, 7));
+}
+
 TEST_CASE("a deleted file is read to its end while open, then its checkpoint is forgotten",
           "[file]") {
   TempDir dir;

@@ -108,6 +108,33 @@ TEST_CASE("RecordBuilder keeps the checkpoint at the start of a pending multi-li
   CHECK(b.committed() == b.next_offset());
 }
 
+TEST_CASE("RecordBuilder's indentation rule joins a chained Python traceback, blank lines too",
+          "[file][records][multiline]") {
+  RecordOptions o = Options();
+  o.max_line_bytes = 4096;
+  o.multiline_indent = true;
+  RecordBuilder b(o, 0);
+  std::vector<LogRecord> out;
+  std::string traceback =
+      "Traceback (most recent call last):\n"
+      "  File \"app.py\", line 3, in <module>\n"
+      "ValueError: bad\n"
+      "\n"
+      "During handling of the above exception, another exception occurred:\n"
+      "\n"
+      "Traceback (most recent call last):\n"
+      "  File \"app.py\", line 5, in <module>\n"
+      "KeyError: 'x'\n";
+  b.Consume("2024-01-01 12:00:00 ERROR request failed\n" + traceback + "2024-01-01 next\n", 0, 0,
+            &out);
+  // The traceback belongs to the log line that reports it.
+  REQUIRE(Messages(out).size() == 1);
+  CHECK(out[0].message ==
+        "2024-01-01 12:00:00 ERROR request failed\n" + traceback.substr(0, traceback.size() - 1));
+  CHECK(out[0].level == Level::kError);
+  CHECK(b.has_pending());  // "2024-01-01 next" may still get continuation lines
+}
+
 TEST_CASE("RecordBuilder FlushAll gives out a last line without a newline", "[file][records]") {
   RecordBuilder b(Options(), 0);
   std::vector<LogRecord> out;
