@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
       "size-mb", po::value<uint64_t>()->default_value(1024), "size of the generated file")(
       "dir", po::value<std::string>()->default_value("/tmp"), "where to write the file")(
       "samples", po::value<std::string>()->default_value(HIVEWATCH_SHARED_LOGS),
-      "folder with the sample logs")("read-bytes", po::value<size_t>()->default_value(1 << 20),
+      "folder with the sample logs")("read-bytes", po::value<size_t>()->default_value(256 << 10),
                                      "FileInput read_bytes")(
       "path-field", po::value<std::string>()->default_value("file"),
       "FileInput path_field (\"\" leaves the path out)")(

@@ -196,6 +196,7 @@ class FileTailer {
   std::vector<std::unique_ptr<Tracked>> files_;  // in the order they were found
   std::map<FileId, Tracked*> by_id_;
   std::set<std::string> resume_paths_;  // paths of checkpointed files (successor rule)
+  std::set<std::string> unreadable_;    // paths whose open failure was logged
   // Files finished lately, in case one comes back (a listing raced with a rename).
   struct Finished {
     Fingerprint fp;
@@ -268,9 +269,14 @@ void FileTailer::Remove(Tracked* file) {
 std::unique_ptr<Tracked> FileTailer::Open(const std::string& path, const FileId& expected) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    spdlog::warn("file input: cannot open {}: {}", path, std::strerror(errno));
+    // Gone since it was listed: nothing to say. Else (permissions): once per path.
+    if (errno != ENOENT && unreadable_.insert(path).second) {
+      spdlog::warn("file input: cannot open {}: {} (retried at every scan, logged once)", path,
+                   std::strerror(errno));
+    }
     return nullptr;
   }
+  unreadable_.erase(path);
   auto f = std::make_unique<Tracked>();
   f->fd = fd;
   struct stat st;
