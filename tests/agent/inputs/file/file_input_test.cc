@@ -341,6 +341,24 @@ TEST_CASE("a new input resumes exactly from the last emitted positions", "[file]
   CHECK(second.size() == 33);
 }
 
+TEST_CASE("the same input started again after Stop continues from the given positions",
+          "[file][resume]") {
+  TempDir dir;
+  std::string path = dir.path() + "/app.log";
+  Append(path, Lines(0, 10));
+  RecordingSink sink;
+  FileInput input(TestConfig(path));
+  REQUIRE(input.Start({}, &sink).ok());
+  REQUIRE(WaitForCount(sink, 10));
+  input.Stop();
+  input.Stop();  // idempotent
+  Append(path, Lines(10, 15));
+  REQUIRE(input.Start(sink.checkpoints(), &sink).ok());
+  REQUIRE(WaitForCount(sink, 15));
+  input.Stop();
+  CHECK(sink.Messages() == LineList(0, 15));
+}
+
 TEST_CASE("stopping in the middle of a big file and resuming repeats and loses nothing",
           "[file][resume]") {
   TempDir dir;
