@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "agent/inputs/file/file_input.h"
 #include "agent/inputs/journald/journald_input.h"
 #include "agent/inputs/proc/proc_input.h"
 #include "agent/inputs/syslog/syslog_input.h"
@@ -42,6 +43,9 @@ std::vector<std::unique_ptr<MetricsInput>> MakeInputs(const AgentConfig& config)
 // The log inputs the configuration enables.
 std::vector<std::unique_ptr<LogInput>> MakeLogInputs(const AgentConfig& config) {
   std::vector<std::unique_ptr<LogInput>> inputs;
+  for (const FileInputConfig& file : config.files) {
+    inputs.push_back(std::make_unique<FileInput>(file));
+  }
   if (config.syslog) inputs.push_back(std::make_unique<SyslogInput>(*config.syslog));
   if (config.journald) inputs.push_back(std::make_unique<JournaldInput>(*config.journald));
   return inputs;

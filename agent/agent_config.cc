@@ -10,6 +10,52 @@
 
 namespace hivewatch {
 
+namespace {
+
+// One [[inputs.file]] table (the i-th); keys as in docs/configuration.md.
+Result<FileInputConfig> ReadFileInput(const toml::table& table, size_t i, const std::string& path) {
+  const std::string name = "inputs.file[" + std::to_string(i) + "]";
+  TomlTableReader r(table, name, path);
+  FileInputConfig fc;
+  HW_RETURN_IF_ERROR(r.StringList("paths", &fc.paths));
+  HW_RETURN_IF_ERROR(r.StringList("exclude", &fc.exclude));
+  HW_RETURN_IF_ERROR(r.Get("service", &fc.service));
+  std::string start_at;
+  HW_RETURN_IF_ERROR(r.Get("start_at", &start_at));
+  if (!start_at.empty()) {
+    Result<FileInputConfig::StartAt> s = ParseStartAt(start_at);
+    if (!s.ok()) return r.Error("start_at", s.status().message());
+    fc.start_at = *s;
+  }
+  HW_RETURN_IF_ERROR(r.Int("max_line_bytes", 256, 1 << 20, &fc.max_line_bytes));
+  Result<const toml::table*> multiline = r.Sub("multiline");
+  HW_RETURN_IF_ERROR(multiline.status());
+  if (const toml::table* m = *multiline) {
+    TomlTableReader mr(*m, name + ".multiline", path);
+    HW_RETURN_IF_ERROR(mr.Get("start", &fc.multiline_start));
+    HW_RETURN_IF_ERROR(mr.Get("indent", &fc.multiline_indent));
+    HW_RETURN_IF_ERROR(mr.Duration("timeout", &fc.multiline_timeout_ms));
+    HW_RETURN_IF_ERROR(mr.Int("max_lines", 2, 100000, &fc.multiline_max_lines));
+    HW_RETURN_IF_ERROR(mr.CheckUnknown());
+  }
+  HW_RETURN_IF_ERROR(r.Get("parse_json", &fc.parse_json));
+  HW_RETURN_IF_ERROR(r.Get("parse_logfmt", &fc.parse_logfmt));
+  HW_RETURN_IF_ERROR(r.Get("path_field", &fc.path_field));
+  HW_RETURN_IF_ERROR(r.Duration("poll_interval", &fc.poll_interval_ms));
+  HW_RETURN_IF_ERROR(r.Duration("scan_interval", &fc.scan_interval_ms));
+  HW_RETURN_IF_ERROR(r.Duration("rotate_wait", &fc.rotate_wait_ms));
+  HW_RETURN_IF_ERROR(r.Int("read_bytes", 4096, 64 << 20, &fc.read_bytes));
+  HW_RETURN_IF_ERROR(r.CheckUnknown());
+  if (fc.paths.empty()) return r.Error("paths", "must list at least one file pattern");
+  if (Status st = ValidateFileInputConfig(fc); !st.ok()) {
+    return InvalidArgument(path + ": [[inputs.file]] #" + std::to_string(i + 1) + ": " +
+                           st.message());
+  }
+  return fc;
+}
+
+}  // namespace
+
 Result<AgentConfig> LoadAgentConfig(const std::string& path) {
   Result<toml::table> parsed = ParseTomlFile(path);
   HW_RETURN_IF_ERROR(parsed.status());
@@ -87,6 +133,13 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
         return InvalidArgument(path + ": [inputs.journald] " + st.message());
       }
       if (enabled) c.journald = jc;
+    }
+    Result<std::vector<const toml::table*>> files = in.SubArray("file");
+    HW_RETURN_IF_ERROR(files.status());
+    for (size_t i = 0; i < files->size(); ++i) {
+      Result<FileInputConfig> fc = ReadFileInput(*(*files)[i], i, path);
+      HW_RETURN_IF_ERROR(fc.status());
+      c.files.push_back(std::move(fc).value());
     }
     HW_RETURN_IF_ERROR(in.CheckUnknown());
   }

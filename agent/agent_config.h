@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/inputs/file/file_input_config.h"
 #include "agent/inputs/journald/journald_input.h"
 #include "agent/inputs/syslog/syslog_input.h"
 #include "common/status.h"
@@ -34,6 +35,7 @@ struct AgentConfig {
   ProcInputConfig proc;
   std::optional<SyslogInputConfig> syslog;      // [inputs.syslog] with enabled = true
   std::optional<JournaldInputConfig> journald;  // [inputs.journald] with enabled = true
+  std::vector<FileInputConfig> files;            // one per [[inputs.file]]
 };
 
 // Reads a TOML file over the defaults; errors name FILE:LINE and the key.

@@ -52,6 +52,20 @@ Result<const toml::table*> TomlTableReader::Sub(const std::string& key) {
   return node->as_table();
 }
 
+Result<std::vector<const toml::table*>> TomlTableReader::SubArray(const std::string& key) {
+  used_.insert(key);
+  std::vector<const toml::table*> out;
+  const toml::node* node = table_.get(key);
+  if (node == nullptr) return out;
+  const toml::array* arr = node->as_array();
+  if (arr == nullptr) return Error(key, "expected an array of tables ([[" + Name(key) + "]])");
+  for (const toml::node& item : *arr) {
+    if (!item.is_table()) return Error(key, "expected an array of tables ([[" + Name(key) + "]])");
+    out.push_back(item.as_table());
+  }
+  return out;
+}
+
 Status TomlTableReader::CheckUnknown() const {
   for (const auto& [k, _] : table_) {
     const std::string key(k.str());

@@ -55,6 +55,9 @@ class TomlTableReader {
   // The [key] table, or null if absent; an error if `key` holds something other than a table.
   Result<const toml::table*> Sub(const std::string& key);
 
+  // The [[key]] array of tables (empty if absent); an error if `key` holds anything else.
+  Result<std::vector<const toml::table*>> SubArray(const std::string& key);
+
   // An error for any key of this table that was not read.
   Status CheckUnknown() const;
 
