@@ -15,6 +15,7 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -637,8 +638,23 @@ TEMPLATE_TEST_CASE("stats count logs, series and samples", "[storage]", HW_STORA
   CHECK(stats->log_lines == 3);
   CHECK(stats->series == 4);
   CHECK(stats->samples == 7);  // 2 + 2 + (2 - 1 replaced) + 1 + 1
+  CHECK(stats->hosts == 2);
   CHECK(stats->bytes_on_disk > 0);
+  CHECK(stats->queued_batches == 0);  // Append returns once its batch is committed
+  CHECK(stats->queued_rows == 0);
   CHECK(t.storage().Ready());
+
+  // A duplicate batch adds nothing; the figures are the same after reopening.
+  auto again = t.storage().Append(MakeBatch("h2", "1", {}, {up}), kBase);
+  REQUIRE(again.ok());
+  CHECK(again->duplicate);
+  t.Reopen();
+  auto reopened = t.storage().Stats();
+  REQUIRE(reopened.ok());
+  CHECK(reopened->log_lines == 3);
+  CHECK(reopened->series == 4);
+  CHECK(reopened->samples == 7);
+  CHECK(reopened->hosts == 2);
 }
 
 TEMPLATE_TEST_CASE("stored data survives closing and reopening", "[storage]", HW_STORAGE_BACKENDS) {
@@ -956,11 +972,20 @@ TEST_CASE("a failing batch is rolled back alone while batches committed with it 
   CHECK(hosts->size() == 2);  // the failed batch left no trace in the registry
   CHECK(storage.Ready());
 
+  auto stats = storage.Stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->log_lines == 3);  // the running totals saw the rollback too
+  CHECK(stats->hosts == 2);
+
   // Its id was rolled back too: a fixed retry is stored, not reported as a duplicate.
   Batch fixed = bad;
   fixed.logs[1].message = "small now";
   AppendNew(storage, fixed);
   CHECK(QueryAll(storage, LogQuery{}).size() == 6);
+  stats = storage.Stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->log_lines == 6);
+  CHECK(stats->hosts == 3);
 }
 
 TEST_CASE("a duplicate in the same group commit as its original stores nothing",
@@ -992,6 +1017,58 @@ TEST_CASE("a duplicate in the same group commit as its original stores nothing",
   REQUIRE(hosts.ok());
   REQUIRE(hosts->size() == 1);
   CHECK((*hosts)[0].batches == 2);
+}
+
+namespace {
+
+// Records every commit the storage reports.
+class RecordingObserver : public StorageObserver {
+ public:
+  void OnCommit(const CommitInfo& info) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    commits_.push_back(info);
+  }
+  std::vector<CommitInfo> commits() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return commits_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<CommitInfo> commits_;
+};
+
+}  // namespace
+
+TEST_CASE("the storage observer hears of every commit and the batches in it",
+          "[storage][sqlite]") {
+  TempDir dir;
+  RecordingObserver observer;
+  StorageOptions options;
+  options.data_dir = dir.path();
+  options.synchronous_full = false;
+  options.max_batch_wait_ms = 200;  // the three concurrent appends share one commit
+  options.observer = &observer;
+  auto opened = OpenStorage(options);
+  REQUIRE(opened.ok());
+  Storage& storage = **opened;
+  AppendNew(storage, MakeBatch("h", "alone", {Log(kBase, "one")}));
+  REQUIRE(observer.commits().size() == 1);
+  CHECK(observer.commits()[0].batches == 1);
+  CHECK(observer.commits()[0].ok);
+  CHECK(observer.commits()[0].seconds > 0);
+
+  RunConcurrently(3, [&](int i) {
+    AppendNew(storage, MakeBatch("h", "together-" + std::to_string(i), {Log(kBase, "x")}));
+  });
+  const std::vector<CommitInfo> commits = observer.commits();
+  int batches = 0;
+  for (const CommitInfo& c : commits) {
+    batches += c.batches;
+    CHECK(c.ok);
+  }
+  CHECK(batches == 4);
+  CHECK(commits.size() >= 2);
 }
 
 }  // namespace hivewatch
