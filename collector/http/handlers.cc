@@ -13,6 +13,11 @@ void AddRoutes(Router* router, const HandlerContext* ctx) {
   router->Add("POST", "/api/v1/push", Scope::kIngest, bind(HandlePush));
   router->Add("GET", "/api/v1/logs", Scope::kRead, bind(HandleLogs));
   router->Add("GET", "/api/v1/hosts", Scope::kRead, bind(HandleHosts));
+  // Prometheus endpoints. /metrics is open by default, like other exporters' (it holds no
+  // pushed data); [http] metrics_scope = "read" makes it need a token.
+  router->Add("GET", "/metrics", ctx->config->metrics_require_read ? Scope::kRead : Scope::kNoScope,
+              bind(HandleMetrics));
+  router->Add("GET", "/federate", Scope::kRead, bind(HandleFederate));
 
   router->Add("GET", "/healthz", Scope::kNoScope, [](const HttpRequest&) {
     return HttpResponse::Json(R"({"status":"ok"})");

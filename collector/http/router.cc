@@ -1,5 +1,7 @@
 #include "collector/http/router.h"
 
+#include <algorithm>
+
 namespace hivewatch {
 
 void Router::Add(const std::string& method, const std::string& path, Scope required,
@@ -50,11 +52,23 @@ HttpResponse Router::Dispatch(const HttpRequest& request) const {
   throw HttpError(404, "no such endpoint: " + request.path);
 }
 
-std::string Router::RouteName(const HttpRequest& request) const {
+const std::string& Router::RouteName(const std::string& path) const {
+  static const std::string kOther = "other";
   for (const Route& route : routes_) {
-    if (Matches(route, request.path)) return route.path;
+    if (Matches(route, path)) return route.path;
   }
-  return "other";
+  return kOther;
+}
+
+std::vector<std::string> Router::RouteNames() const {
+  std::vector<std::string> names;
+  for (const Route& route : routes_) {
+    if (std::find(names.begin(), names.end(), route.path) == names.end()) {
+      names.push_back(route.path);
+    }
+  }
+  names.push_back("other");
+  return names;
 }
 
 }  // namespace hivewatch

@@ -33,8 +33,12 @@ class Router {
   // handler's own).
   HttpResponse Dispatch(const HttpRequest& request) const;
 
-  // Route label for metrics and logs ("/api/v1/push", or "other").
-  std::string RouteName(const HttpRequest& request) const;
+  // Route label for metrics and logs: the matching route's path ("/api/v1/push",
+  // "/static/*"), or "other". The reference stays valid as long as the router.
+  const std::string& RouteName(const HttpRequest& request) const { return RouteName(request.path); }
+  const std::string& RouteName(const std::string& path) const;
+  // Every distinct route path, in the order added, then "other": all RouteName can return.
+  std::vector<std::string> RouteNames() const;
 
  private:
   struct Route {

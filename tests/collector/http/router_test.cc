@@ -271,4 +271,7 @@ TEST_CASE("route names are the registered path, or 'other' for unknown paths", "
   CHECK(router.RouteName(Request("GET", "/static/app.js")) == "/static/*");
   // Arbitrary paths must not become labels (unbounded metric cardinality).
   CHECK(router.RouteName(Request("GET", "/wp-admin/x.php")) == "other");
+  // Every name RouteName can give, each once, for metrics to create their series up front.
+  router.Add("GET", "/api/v1/push", Scope::kRead, Named("push info"));
+  CHECK(router.RouteNames() == std::vector<std::string>{"/api/v1/push", "/static/*", "other"});
 }

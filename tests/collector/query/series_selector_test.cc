@@ -45,8 +45,7 @@ TEST_CASE("a metric name alone selects by __name__", "[selector]") {
   CHECK(Same(Parse("up{}"), {{"__name__", Op::kEq, "up"}}));
 }
 
-TEST_CASE("selectors take the four matcher operators, spaces and a trailing comma",
-          "[selector]") {
+TEST_CASE("selectors take the four matcher operators, spaces and a trailing comma", "[selector]") {
   CHECK(Same(Parse(R"(node_cpu_seconds_total{mode="idle", cpu != "0",host=~"web.*" ,x!~'a|b',})"),
              {{"__name__", Op::kEq, "node_cpu_seconds_total"},
               {"mode", Op::kEq, "idle"},
@@ -70,8 +69,7 @@ TEST_CASE("selector errors say what was wrong and where", "[selector]") {
   CHECK_THAT(ParseError(R"(up{job="x)"), Catch::Contains("unterminated string at position 7"));
   CHECK_THAT(ParseError(R"(up{job<"x"})"),
              Catch::Contains("expected one of = != =~ !~ after label 'job' at position 6"));
-  CHECK_THAT(ParseError(R"(up{1job="x"})"),
-             Catch::Contains("expected a label name at position 3"));
+  CHECK_THAT(ParseError(R"(up{1job="x"})"), Catch::Contains("expected a label name at position 3"));
   CHECK_THAT(ParseError(R"(up{a="x"} extra)"), Catch::Contains("unexpected 'e' at position 10"));
   CHECK_THAT(ParseError(R"(up{a="\q"})"), Catch::Contains("unknown escape '\\q' at position 6"));
   CHECK_THAT(ParseError(R"(up{a="\'"})"), Catch::Contains("unknown escape"));
@@ -81,8 +79,7 @@ TEST_CASE("selector errors say what was wrong and where", "[selector]") {
   CHECK_THAT(ParseError(R"(up{a="\u12"})"), Catch::Contains("\\u needs 4 hex digits"));
 }
 
-TEST_CASE("a selector must have a matcher that does not match the empty string",
-          "[selector]") {
+TEST_CASE("a selector must have a matcher that does not match the empty string", "[selector]") {
   for (const char* s : {R"({a=""})", R"({a!="x"})", R"({a=~".*"})", R"({a!~"x",b=""})"}) {
     INFO(s);
     CHECK_THAT(ParseError(s), Catch::Contains("at least one matcher that does not match the "
@@ -101,7 +98,7 @@ TEST_CASE("matching: regexes are anchored and an absent label is empty", "[selec
   CHECK(Matches(R"({host=~"web1|db1"})", labels));
   CHECK(Matches(R"(node_load1{host!~"db.*"})", labels));
   CHECK_FALSE(Matches(R"(node_load1{host!="web1"})", labels));
-  CHECK(Matches(R"(node_load1{cpu=""})", labels));    // absent = ""
+  CHECK(Matches(R"(node_load1{cpu=""})", labels));  // absent = ""
   CHECK(Matches(R"(node_load1{cpu!="0"})", labels));
   CHECK_FALSE(Matches(R"(node_load1{cpu=~".+"})", labels));
 }
