@@ -6,6 +6,7 @@
 #include <map>
 
 #include "collector/query/series_selector.h"
+#include "collector/storage/label_match.h"
 
 namespace hivewatch {
 namespace {
@@ -63,35 +64,29 @@ Labels FederatedLabels(const Labels& stored) {
 Result<std::vector<SeriesSamples>> SelectFederatedSeries(Storage& storage,
                                                          const std::vector<std::string>& selectors,
                                                          int64_t now_ms) {
-  std::vector<SeriesMatcher> matchers;
+  // Each selector: its matchers, and the same compiled for the final filter.
+  std::vector<std::pair<std::vector<LabelMatcher>, CompiledMatchers>> parsed;
   for (const std::string& text : selectors) {
-    Result<std::vector<LabelMatcher>> parsed = ParseSeriesSelector(text);
-    if (!parsed.ok()) return parsed.status().WithPrefix("match[]");
-    Result<SeriesMatcher> compiled = SeriesMatcher::Compile(std::move(parsed).value());
+    Result<std::vector<LabelMatcher>> matchers = ParseSeriesSelector(text);
+    if (!matchers.ok()) return matchers.status().WithPrefix("match[]");
+    Result<CompiledMatchers> compiled = CompiledMatchers::Compile(*matchers);
     if (!compiled.ok()) return compiled.status().WithPrefix("match[] '" + text + "'");
-    matchers.push_back(std::move(compiled).value());
+    parsed.emplace_back(std::move(matchers).value(), std::move(compiled).value());
   }
+  if (parsed.empty()) parsed.emplace_back();  // no match[]: every series
   // Keyed by the final labels: a series several selectors match is written once.
   std::map<Labels, SeriesSamples> selected;
-  auto select = [&](const SeriesMatcher* matcher) -> Status {
-    std::vector<LabelMatcher> pushed;
-    if (matcher != nullptr) pushed = StorageMatchers(matcher->matchers());
+  for (const auto& [matchers, compiled] : parsed) {
     Result<std::vector<SeriesSamples>> latest =
-        storage.LatestSamples(pushed, now_ms, kFederateLookbackMs);
+        storage.LatestSamples(StorageMatchers(matchers), now_ms, kFederateLookbackMs);
     if (!latest.ok()) return latest.status();
     for (SeriesSamples& s : *latest) {
       if (s.samples.empty()) continue;
       Labels labels = FederatedLabels(s.labels);
-      if (matcher != nullptr && !matcher->Matches(labels)) continue;
+      if (!compiled.Matches(labels)) continue;
       s.labels = labels;
       selected.insert_or_assign(std::move(labels), std::move(s));
     }
-    return Status::Ok();
-  };
-  if (matchers.empty()) {
-    HW_RETURN_IF_ERROR(select(nullptr));
-  } else {
-    for (const SeriesMatcher& m : matchers) HW_RETURN_IF_ERROR(select(&m));
   }
   std::vector<SeriesSamples> out;
   out.reserve(selected.size());

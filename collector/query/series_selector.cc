@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "collector/storage/label_match.h"
+
 namespace hivewatch {
 namespace {
 
@@ -234,11 +236,13 @@ Result<std::vector<LabelMatcher>> ParseSeriesSelector(std::string_view text) {
   Result<std::vector<LabelMatcher>> matchers = SelectorParser(text).Parse();
   if (!matchers.ok()) return matchers;
   // Prometheus refuses selectors that would select every series (each matcher matching "").
-  Result<SeriesMatcher> compiled = SeriesMatcher::Compile(*matchers);
-  if (!compiled.ok()) return compiled.status();
   bool selective = false;
   for (const LabelMatcher& m : *matchers) {
-    selective = selective || !SeriesMatcher::Compile({m})->Matches(Labels{});
+    Result<CompiledMatchers> compiled = CompiledMatchers::Compile({m});
+    if (!compiled.ok()) {
+      return compiled.status().WithPrefix("invalid series selector '" + std::string(text) + "'");
+    }
+    selective = selective || !compiled->Matches(Labels{});
   }
   if (!selective) {
     return InvalidArgument("invalid series selector '" + std::string(text) +
@@ -246,51 +250,6 @@ Result<std::vector<LabelMatcher>> ParseSeriesSelector(std::string_view text) {
                            "empty string, e.g. {__name__=~\".+\"}");
   }
   return matchers;
-}
-
-Result<SeriesMatcher> SeriesMatcher::Compile(std::vector<LabelMatcher> matchers) {
-  SeriesMatcher out;
-  for (const LabelMatcher& m : matchers) {
-    if (m.op != LabelMatcher::Op::kRe && m.op != LabelMatcher::Op::kNre) {
-      out.regexes_.push_back(nullptr);
-      continue;
-    }
-    try {
-      out.regexes_.push_back(std::make_shared<const std::regex>(
-          m.value, std::regex::ECMAScript | std::regex::optimize));
-    } catch (const std::regex_error& e) {
-      return InvalidArgument("invalid regular expression '" + m.value + "' for label '" + m.name +
-                             "': " + e.what());
-    }
-  }
-  out.matchers_ = std::move(matchers);
-  return out;
-}
-
-bool SeriesMatcher::Matches(const Labels& labels) const {
-  static const std::string kEmpty;
-  for (size_t i = 0; i < matchers_.size(); ++i) {
-    const LabelMatcher& m = matchers_[i];
-    auto it = labels.find(m.name);
-    const std::string& value = it == labels.end() ? kEmpty : it->second;
-    bool ok = false;
-    switch (m.op) {
-      case LabelMatcher::Op::kEq:
-        ok = value == m.value;
-        break;
-      case LabelMatcher::Op::kNe:
-        ok = value != m.value;
-        break;
-      case LabelMatcher::Op::kRe:
-        ok = std::regex_match(value, *regexes_[i]);
-        break;
-      case LabelMatcher::Op::kNre:
-        ok = !std::regex_match(value, *regexes_[i]);
-        break;
-    }
-    if (!ok) return false;
-  }
-  return true;
 }
 
 }  // namespace hivewatch

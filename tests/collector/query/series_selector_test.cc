@@ -1,7 +1,10 @@
-// Series selectors (/federate's match[]): parsing, errors with positions, and matching.
+// Series selectors (/federate's match[]): parsing, errors with positions, and what the parsed
+// matchers select.
 #include "collector/query/series_selector.h"
 
 #include <catch2/catch.hpp>
+
+#include "collector/storage/label_match.h"
 
 using namespace hivewatch;
 
@@ -32,7 +35,7 @@ bool Same(const std::vector<LabelMatcher>& a, const std::vector<LabelMatcher>& b
 }
 
 bool Matches(std::string_view selector, const Labels& labels) {
-  Result<SeriesMatcher> m = SeriesMatcher::Compile(Parse(selector));
+  Result<CompiledMatchers> m = CompiledMatchers::Compile(Parse(selector));
   REQUIRE(m.ok());
   return m->Matches(labels);
 }
@@ -75,7 +78,7 @@ TEST_CASE("selector errors say what was wrong and where", "[selector]") {
   CHECK_THAT(ParseError(R"(up{a="\'"})"), Catch::Contains("unknown escape"));
   CHECK_THAT(ParseError(R"(up{__name__="down"})"),
              Catch::Contains("metric name must not be set twice"));
-  CHECK_THAT(ParseError(R"({a=~"("})"), Catch::Contains("invalid regular expression '('"));
+  CHECK_THAT(ParseError(R"({a=~"("})"), Catch::Contains("invalid regular expression in a=~\"(\""));
   CHECK_THAT(ParseError(R"(up{a="\u12"})"), Catch::Contains("\\u needs 4 hex digits"));
 }
 
