@@ -14,7 +14,7 @@ PACKAGES=(
   zlib1g-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev libsimdjson-dev libsystemd-dev
   # tests
   catch2 curl sqlite3 bsdutils procps
-  prometheus  # promtool checks the agent's and collector's exposition
+  prometheus  # promtool checks the agent's and collector's exposition; the server scrapes /metrics and /federate in tests
 )
 
 missing=()

@@ -192,12 +192,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void WriteError(int status, const std::string& message) {
     keep_alive_ = false;
     if (server_->observer != nullptr) {
-      const bool have_path = parser_ && parser_->is_header_done();
-      static const std::string kOther = "other";
-      server_->observer->OnRequest(
-          have_path ? server_->router.RouteName(TargetPath(std::string(parser_->get().target())))
-                    : kOther,
-          status, std::nullopt);
+      // The request line comes first, so the target is known even when a limit stopped the
+      // header (Beast checks Content-Length against the body limit while parsing it).
+      const std::string target = parser_ ? std::string(parser_->get().target()) : "";
+      server_->observer->OnRequest(server_->router.RouteName(TargetPath(target)), status,
+                                   std::nullopt);
     }
     server_->in_flight++;
     Write(HttpResponse::Json(ErrorBody(message), status), 11, false);
