@@ -5,7 +5,7 @@
 #include <cmath>
 #include <map>
 
-#include "collector/query/series_selector.h"
+#include "collector/query/promql/parser.h"
 #include "collector/storage/label_match.h"
 
 namespace hivewatch {
@@ -67,8 +67,8 @@ Result<std::vector<SeriesSamples>> SelectFederatedSeries(Storage& storage,
   // Each selector: its matchers, and the same compiled for the final filter.
   std::vector<std::pair<std::vector<LabelMatcher>, CompiledMatchers>> parsed;
   for (const std::string& text : selectors) {
-    Result<std::vector<LabelMatcher>> matchers = ParseSeriesSelector(text);
-    if (!matchers.ok()) return matchers.status().WithPrefix("match[]");
+    Result<std::vector<LabelMatcher>> matchers = promql::ParseMetricSelector(text);
+    if (!matchers.ok()) return matchers.status().WithPrefix("match[] '" + text + "'");
     Result<CompiledMatchers> compiled = CompiledMatchers::Compile(*matchers);
     if (!compiled.ok()) return compiled.status().WithPrefix("match[] '" + text + "'");
     parsed.emplace_back(std::move(matchers).value(), std::move(compiled).value());

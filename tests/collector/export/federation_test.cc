@@ -203,8 +203,14 @@ TEST_CASE("an invalid match[] is an error naming it", "[federate]") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::kInvalidArgument);
   CHECK(r.status().message() ==
-        "match[]: invalid series selector 'up{job=}': expected a quoted string at position 7");
+        "match[] 'up{job=}': 1:8: parse error: unexpected right brace \"}\" in label matching, "
+        "expected string");
   r = SelectFederatedSeries(*s.storage, {R"({job=""})"}, kNow);
   REQUIRE_FALSE(r.ok());
-  CHECK_THAT(r.status().message(), Catch::Contains("does not match the empty string"));
+  CHECK_THAT(r.status().message(),
+             Catch::Contains("vector selector must contain at least one non-empty matcher"));
+  r = SelectFederatedSeries(*s.storage, {R"({job=~"("})"}, kNow);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(r.status().message(), Catch::StartsWith("match[] '{job=~\"(\"}': "));
 }
