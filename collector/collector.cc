@@ -4,6 +4,7 @@
 
 #include "collector/auth/bearer_authorizer.h"
 #include "collector/auth/token_store.h"
+#include "collector/export/collector_metrics.h"
 #include "collector/http/handlers.h"
 #include "collector/http/server.h"
 
@@ -11,6 +12,8 @@ namespace hivewatch {
 
 struct Collector::Impl {
   CollectorConfig config;
+  // Before the storage and the server, which report to it, and destroyed after them.
+  std::unique_ptr<CollectorMetrics> metrics;
   std::unique_ptr<Storage> storage;
   std::unique_ptr<TokenStore> tokens;
   std::unique_ptr<BearerAuthorizer> authorizer;
@@ -27,7 +30,10 @@ Collector::~Collector() { Stop(); }
 
 Status Collector::Start() {
   Impl& s = *impl_;
-  Result<std::unique_ptr<Storage>> storage = OpenStorage(s.config.storage);
+  s.metrics = std::make_unique<CollectorMetrics>();
+  StorageOptions storage_options = s.config.storage;
+  storage_options.observer = s.metrics.get();
+  Result<std::unique_ptr<Storage>> storage = OpenStorage(storage_options);
   HW_RETURN_IF_ERROR(storage.status());
   s.storage = std::move(storage).value();
 
@@ -53,7 +59,9 @@ Status Collector::Start() {
   s.router = std::make_unique<Router>(s.authorizer.get());
   s.context.storage = s.storage.get();
   s.context.config = &s.config;
+  s.context.metrics = s.metrics.get();
   AddRoutes(s.router.get(), &s.context);
+  s.metrics->AddHandlers(s.router->RouteNames());
 
   ServerOptions options;
   options.listen = s.config.listen;
@@ -62,7 +70,7 @@ Status Collector::Start() {
   // The raw body gets the same limit as the decompressed one: a gzip body larger than the
   // data it holds is not worth accepting.
   options.max_body_bytes = s.config.max_body_bytes;
-  s.server = std::make_unique<HttpServer>(options, *s.router);
+  s.server = std::make_unique<HttpServer>(options, *s.router, s.metrics.get());
   return s.server->Start();
 }
 

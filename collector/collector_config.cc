@@ -36,6 +36,12 @@ Result<CollectorConfig> LoadCollectorConfig(const std::string& path) {
       return r.Error("read_timeout", "must be between 100ms and 1h");
     }
     c.read_timeout_ms = static_cast<int>(timeout);
+    std::string metrics_scope = c.metrics_require_read ? "read" : "none";
+    HW_RETURN_IF_ERROR(r.Get("metrics_scope", &metrics_scope));
+    if (metrics_scope != "none" && metrics_scope != "read") {
+      return r.Error("metrics_scope", "must be \"none\" or \"read\"");
+    }
+    c.metrics_require_read = metrics_scope == "read";
     HW_RETURN_IF_ERROR(r.CheckUnknown());
   }
   Result<const toml::table*> storage = top.Sub("storage");

@@ -22,6 +22,7 @@ struct CollectorConfig {
 
   int http_workers = 16;
   int read_timeout_ms = 30000;
+  bool metrics_require_read = false;  // [http] metrics_scope = "read": /metrics needs a token
 
   StorageOptions storage;  // storage.data_dir is filled from data_dir
 };

@@ -26,15 +26,20 @@ class Router {
   explicit Router(Authorizer* authorizer) : authorizer_(authorizer) {}
 
   // `required` = kNoScope for public endpoints (health, OpenAPI). A path ending in '*' matches
-  // any path with that prefix.
+  // any path with that prefix; a "*" segment inside a path ("/api/v1/label/*/values") matches
+  // any one non-empty segment.
   void Add(const std::string& method, const std::string& path, Scope required, Handler handler);
 
   // Finds the route, checks auth, runs the handler. Throws HttpError (404/405/401/403 or the
   // handler's own).
   HttpResponse Dispatch(const HttpRequest& request) const;
 
-  // Route label for metrics and logs ("/api/v1/push", or "other").
-  std::string RouteName(const HttpRequest& request) const;
+  // Route label for metrics and logs: the matching route's path ("/api/v1/push",
+  // "/static/*"), or "other". The reference stays valid as long as the router.
+  const std::string& RouteName(const HttpRequest& request) const { return RouteName(request.path); }
+  const std::string& RouteName(const std::string& path) const;
+  // Every distinct route path, in the order added, then "other": all RouteName can return.
+  std::vector<std::string> RouteNames() const;
 
  private:
   struct Route {

@@ -22,13 +22,18 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// The decoded path of a request target, without the query string.
+std::string TargetPath(const std::string& target) {
+  return UrlDecode(target.substr(0, target.find('?')), /*plus_is_space=*/false);
+}
+
 HttpRequest ToRequest(http::request<http::string_body>&& raw, const std::string& remote) {
   HttpRequest req;
   req.method = std::string(raw.method_string());
   req.target = std::string(raw.target());
   const std::string& t = req.target;
   size_t q = t.find('?');
-  req.path = UrlDecode(t.substr(0, q), /*plus_is_space=*/false);
+  req.path = TargetPath(t);
   if (q != std::string::npos) {
     size_t pos = q + 1;
     while (pos <= t.size()) {
@@ -57,12 +62,13 @@ HttpRequest ToRequest(http::request<http::string_body>&& raw, const std::string&
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(ServerOptions opts, const Router& r)
-      : options(std::move(opts)), router(r), acceptor(asio::make_strand(ioc)),
+  Impl(ServerOptions opts, const Router& r, RequestObserver* obs)
+      : options(std::move(opts)), router(r), observer(obs), acceptor(asio::make_strand(ioc)),
         workers(static_cast<size_t>(std::max(1, options.worker_threads))) {}
 
   ServerOptions options;
   const Router& router;
+  RequestObserver* observer;  // may be null
   asio::io_context ioc;
   tcp::acceptor acceptor;
   asio::thread_pool workers;
@@ -83,8 +89,11 @@ struct HttpServer::Impl {
       spdlog::error("{} {}: internal error: {}", req.method, req.path, e.what());
       resp = HttpResponse::Json(ErrorBody(std::string("internal error: ") + e.what()), 500);
     }
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - started).count();
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    if (observer != nullptr) {
+      observer->OnRequest(router.RouteName(req.path), resp.status, took.count());
+    }
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
     if (resp.status >= 500) {
       spdlog::warn("{} {} {} -> {} in {} us: {}", req.remote, req.method, req.path, resp.status,
                    us, resp.body);
@@ -182,6 +191,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void WriteError(int status, const std::string& message) {
     keep_alive_ = false;
+    if (server_->observer != nullptr) {
+      // The request line comes first, so the target is known even when a limit stopped the
+      // header (Beast checks Content-Length against the body limit while parsing it).
+      const std::string target = parser_ ? std::string(parser_->get().target()) : "";
+      server_->observer->OnRequest(server_->router.RouteName(TargetPath(target)), status,
+                                   std::nullopt);
+    }
     server_->in_flight++;
     Write(HttpResponse::Json(ErrorBody(message), status), 11, false);
   }
@@ -234,8 +250,8 @@ void HttpServer::Impl::Accept() {
   });
 }
 
-HttpServer::HttpServer(ServerOptions options, const Router& router)
-    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+HttpServer::HttpServer(ServerOptions options, const Router& router, RequestObserver* observer)
+    : impl_(std::make_unique<Impl>(std::move(options), router, observer)) {}
 
 HttpServer::~HttpServer() { Stop(0); }
 

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "collector/http/router.h"
@@ -21,9 +22,21 @@ struct ServerOptions {
   int read_timeout_ms = 30000;                // a request must arrive within this
 };
 
+// Told about every answered request (the collector's /metrics). Called from worker and I/O
+// threads at once: implementations must be thread-safe and quick.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  // `handler` is Router::RouteName of the request's path ("other" when even the path could not
+  // be read); `seconds` is the time the router and handler took, absent for requests refused
+  // while being read (body over the limit, malformed, shutting down).
+  virtual void OnRequest(const std::string& handler, int status, std::optional<double> seconds) = 0;
+};
+
 class HttpServer {
  public:
-  HttpServer(ServerOptions options, const Router& router);
+  // `observer` is optional and must outlive the server.
+  HttpServer(ServerOptions options, const Router& router, RequestObserver* observer = nullptr);
   ~HttpServer();
 
   // Binds and starts serving. kUnavailable with a clear message if the address cannot be bound.

@@ -64,11 +64,31 @@ struct SeriesSelection {
   int64_t end_ms = 0;                  // inclusive
 };
 
+// Figures about what is stored, cheap enough to read on every /metrics scrape: backends keep
+// running counters instead of counting rows.
 struct StorageStats {
   int64_t log_lines = 0;
   int64_t series = 0;
-  int64_t samples = 0;
+  int64_t samples = 0;  // distinct (series, timestamp) points
+  int64_t hosts = 0;
   int64_t bytes_on_disk = 0;
+  int64_t queued_batches = 0;  // accepted by Append, waiting for the writer
+  int64_t queued_rows = 0;     // log lines + samples in those batches
+};
+
+// What a backend tells about each commit of its write path (for the collector's /metrics).
+struct CommitInfo {
+  double seconds = 0;  // the commit's duration, queue wait not included
+  int batches = 0;     // batches written together in this commit
+  bool ok = true;      // false when the whole commit failed
+};
+
+// Optional hooks into a backend's write path. Called on the backend's writer thread: keep
+// them short and thread-safe.
+class StorageObserver {
+ public:
+  virtual ~StorageObserver() = default;
+  virtual void OnCommit(const CommitInfo& info) = 0;
 };
 
 class Storage {
@@ -97,6 +117,7 @@ class Storage {
   virtual Result<std::vector<SeriesSamples>> LatestSamples(const std::vector<LabelMatcher>& matchers,
                                                            int64_t at_ms, int64_t lookback_ms) = 0;
 
+  // Cheap: running counters and file sizes, no scan (see StorageStats).
   virtual Result<StorageStats> Stats() = 0;
 
   // True when the storage can accept writes (for /readyz).
@@ -105,9 +126,10 @@ class Storage {
 
 struct StorageOptions {
   std::string backend = "sqlite";
-  std::string data_dir;               // sqlite: the database is <data_dir>/hivewatch.db
-  bool synchronous_full = true;       // sqlite: fsync on every commit (power-loss safe)
-  int max_batch_wait_ms = 2;          // writer: how long to gather concurrent batches per commit
+  std::string data_dir;                 // sqlite: the database is <data_dir>/hivewatch.db
+  bool synchronous_full = true;         // sqlite: fsync on every commit (power-loss safe)
+  int max_batch_wait_ms = 2;            // writer: how long to gather concurrent batches per commit
+  StorageObserver* observer = nullptr;  // optional; must outlive the storage
 };
 
 // Opens (creating if needed) the configured backend.

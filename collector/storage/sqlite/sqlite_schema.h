@@ -102,8 +102,13 @@ inline constexpr const char* kFindSeries =
     "SELECT id FROM series WHERE host = ?1 AND name = ?2 AND labels = ?3";
 inline constexpr const char* kInsertSeries =
     "INSERT INTO series (host, name, type, labels) VALUES (?1, ?2, ?3, ?4)";
-inline constexpr const char* kUpsertSample =
-    "INSERT OR REPLACE INTO samples (series_id, ts, value) VALUES (?1, ?2, ?3)";
+// A sample at a (series, ts) already stored replaces it: kInsertSample, and kUpdateSample when
+// it changed nothing, so the writer knows how many points are new (StorageStats::samples).
+inline constexpr const char* kInsertSample =
+    "INSERT OR IGNORE INTO samples (series_id, ts, value) VALUES (?1, ?2, ?3)";
+inline constexpr const char* kUpdateSample =
+    "UPDATE samples SET value = ?3 WHERE series_id = ?1 AND ts = ?2";
+// Returns the host's batch count: 1 when the host is new.
 inline constexpr const char* kUpsertHost = R"sql(
 INSERT INTO hosts (host, agent_id, agent_version, first_seen, last_seen, batches, log_lines,
                    samples)
@@ -115,6 +120,7 @@ ON CONFLICT (host) DO UPDATE SET
   batches = batches + 1,
   log_lines = log_lines + excluded.log_lines,
   samples = samples + excluded.samples
+RETURNING batches
 )sql";
 
 // Read path.
@@ -123,6 +129,8 @@ inline constexpr const char* kListHosts =
     "FROM hosts ORDER BY host";
 inline constexpr const char* kLogZonesInWindow =
     "SELECT zone, min_ts, max_ts FROM log_zones WHERE max_ts >= ?1 AND min_ts < ?2";
+// Counted once when the database is opened; the writer keeps running totals after that.
+inline constexpr const char* kCountHosts = "SELECT count(*) FROM hosts";
 inline constexpr const char* kCountLogs = "SELECT count(*) FROM logs";
 inline constexpr const char* kCountSeries = "SELECT count(*) FROM series";
 inline constexpr const char* kCountSamples = "SELECT count(*) FROM samples";

@@ -15,6 +15,7 @@
 #include "collector/storage/sqlite/sqlite_db.h"
 #include "collector/storage/sqlite/sqlite_fts.h"
 #include "collector/storage/sqlite/sqlite_log_reader.h"
+#include "collector/storage/sqlite/sqlite_metric_reader.h"
 #include "collector/storage/sqlite/sqlite_schema.h"
 #include "common/time_util.h"
 
@@ -98,6 +99,10 @@ struct SqliteStorage::PendingAppend {
   Status status;
   bool duplicate = false;
   bool done = false;
+  // What the batch added, applied to the running totals once its commit succeeded.
+  int64_t new_series = 0;
+  int64_t new_samples = 0;
+  bool new_host = false;
 };
 
 // A read-only connection, with the tokenizer that splits query terms like the index does.
@@ -150,22 +155,37 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const StorageOptions&
   }
   Status status = ConfigureWriter(**writer, options.synchronous_full);
   if (!status.ok()) return status.WithPrefix(path);
+  // Counted once here (a count over logs takes about 20 ms per million lines); the writer keeps
+  // the totals from now on, so that Stats() stays cheap for every /metrics scrape.
+  Totals totals;
+  for (auto [sql, out] : {std::pair{sqlite_schema::kCountLogs, &totals.log_lines},
+                          std::pair{sqlite_schema::kCountSeries, &totals.series},
+                          std::pair{sqlite_schema::kCountSamples, &totals.samples},
+                          std::pair{sqlite_schema::kCountHosts, &totals.hosts}}) {
+    Result<int64_t> n = (*writer)->QueryInt(sql);
+    if (!n.ok()) return n.status().WithPrefix(path + ": counting what is stored");
+    *out = *n;
+  }
   auto checkpointer = Connection::Open(path, SQLITE_OPEN_READWRITE, kBusyTimeoutMs);
   if (!checkpointer.ok()) return checkpointer.status();
   status = (*checkpointer)
                ->Exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
                                                : "PRAGMA synchronous = NORMAL");
   if (!status.ok()) return status;
-  return std::unique_ptr<SqliteStorage>(
-      new SqliteStorage(options, std::move(path), std::move(*writer), std::move(*checkpointer)));
+  return std::unique_ptr<SqliteStorage>(new SqliteStorage(
+      options, std::move(path), std::move(*writer), std::move(*checkpointer), totals));
 }
 
 SqliteStorage::SqliteStorage(const StorageOptions& options, std::string path,
                              std::unique_ptr<Connection> writer,
-                             std::unique_ptr<Connection> checkpointer)
+                             std::unique_ptr<Connection> checkpointer, const Totals& totals)
     : options_(options),
       path_(std::move(path)),
       writer_(std::move(writer)),
+      log_lines_(totals.log_lines),
+      series_(totals.series),
+      samples_(totals.samples),
+      hosts_(totals.hosts),
       checkpointer_(std::move(checkpointer)) {
   sqlite3_wal_hook(writer_->db(), &SqliteStorage::OnWalCommit, this);
   checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
@@ -237,8 +257,23 @@ void SqliteStorage::WriterLoop() {
     }
 
     lock.unlock();
+    const auto started = std::chrono::steady_clock::now();
     const Status status = CommitGroup(group);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     if (!status.ok()) spdlog::error("storage: commit failed: {}", status.message());
+    if (status.ok()) {
+      for (const PendingAppend* append : group) {
+        if (!append->status.ok() || append->duplicate) continue;
+        log_lines_ += static_cast<int64_t>(append->batch->logs.size());
+        series_ += append->new_series;
+        samples_ += append->new_samples;
+        hosts_ += append->new_host ? 1 : 0;
+      }
+    }
+    if (options_.observer != nullptr) {
+      options_.observer->OnCommit(
+          CommitInfo{took.count(), static_cast<int>(group.size()), status.ok()});
+    }
     lock.lock();
 
     // Not ready while writes fail for reasons other than the batch itself (disk full, I/O).
@@ -276,7 +311,7 @@ Status SqliteStorage::CommitGroup(const std::vector<PendingAppend*>& group) {
   for (PendingAppend* append : group) {
     status = Run(db, "SAVEPOINT batch");
     if (!status.ok()) return fail_all(status);
-    Status batch_status = WriteBatch(*append, &append->duplicate);
+    Status batch_status = WriteBatch(append);
     if (batch_status.ok()) {
       status = Run(db, "RELEASE batch");
       if (!status.ok()) return fail_all(status);
@@ -304,20 +339,23 @@ Status SqliteStorage::CommitGroup(const std::vector<PendingAppend*>& group) {
   return Status::Ok();
 }
 
-Status SqliteStorage::WriteBatch(const PendingAppend& append, bool* duplicate) {
+Status SqliteStorage::WriteBatch(PendingAppend* append) {
   Connection& db = *writer_;
-  const Batch& batch = *append.batch;
-  *duplicate = false;
+  const Batch& batch = *append->batch;
+  append->duplicate = false;
+  append->new_series = 0;
+  append->new_samples = 0;
+  append->new_host = false;
   {
     auto stmt = db.Prepare(sqlite_schema::kInsertBatchId);
     if (!stmt.ok()) return stmt.status();
     stmt->BindText(1, batch.agent.id);
     stmt->BindText(2, batch.batch_id);
-    stmt->BindInt64(3, append.received_ms);
+    stmt->BindInt64(3, append->received_ms);
     const int rc = stmt->Run();
     if (rc != SQLITE_DONE) return db.Error(rc, "recording the batch id");
     if (sqlite3_changes(db.db()) == 0) {
-      *duplicate = true;
+      append->duplicate = true;
       return Status::Ok();
     }
   }
@@ -393,8 +431,9 @@ Status SqliteStorage::WriteBatch(const PendingAppend& append, bool* duplicate) {
       const int rc = insert->Run();
       if (rc != SQLITE_DONE) return db.Error(rc, "storing a series");
       series_id = sqlite3_last_insert_rowid(db.db());
+      ++append->new_series;
     }
-    auto stmt = db.Prepare(sqlite_schema::kUpsertSample);
+    auto stmt = db.Prepare(sqlite_schema::kInsertSample);
     if (!stmt.ok()) return stmt.status();
     for (const Sample& sample : series.samples) {
       stmt->BindInt64(1, series_id);
@@ -403,6 +442,18 @@ Status SqliteStorage::WriteBatch(const PendingAppend& append, bool* duplicate) {
       const int rc = stmt->Run();
       if (rc != SQLITE_DONE) return db.Error(rc, "storing a sample");
       stmt->Reset();
+      if (sqlite3_changes(db.db()) == 1) {
+        ++append->new_samples;
+        continue;
+      }
+      // A point at this timestamp is stored already: the newer push wins.
+      auto update = db.Prepare(sqlite_schema::kUpdateSample);
+      if (!update.ok()) return update.status();
+      update->BindInt64(1, series_id);
+      update->BindInt64(2, sample.ts_ms);
+      update->BindDouble(3, sample.value);
+      const int urc = update->Run();
+      if (urc != SQLITE_DONE) return db.Error(urc, "replacing a sample");
     }
     samples += static_cast<int64_t>(series.samples.size());
   }
@@ -412,10 +463,14 @@ Status SqliteStorage::WriteBatch(const PendingAppend& append, bool* duplicate) {
   host->BindText(1, batch.agent.host);
   host->BindText(2, batch.agent.id);
   host->BindText(3, batch.agent.version);
-  host->BindInt64(4, append.received_ms);
+  host->BindInt64(4, append->received_ms);
   host->BindInt64(5, static_cast<int64_t>(batch.logs.size()));
   host->BindInt64(6, samples);
-  const int rc = host->Run();
+  int rc = host->Step();
+  if (rc == SQLITE_ROW) {
+    append->new_host = host->ColumnInt64(0) == 1;
+    rc = host->Run();  // steps past the RETURNING row to complete the statement
+  }
   if (rc != SQLITE_DONE) return db.Error(rc, "updating the host registry");
   return Status::Ok();
 }
@@ -514,38 +569,36 @@ Result<std::vector<HostInfo>> SqliteStorage::ListHosts() {
   return hosts;
 }
 
-// TODO(metric-queries): being implemented on the metrics-query branch (issue 5).
-Result<std::vector<SeriesSamples>> SqliteStorage::SelectSeries(const SeriesSelection&) {
-  return Unsupported("metric queries are not implemented yet");
+Result<std::vector<SeriesSamples>> SqliteStorage::SelectSeries(const SeriesSelection& selection) {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  return sqlite::SelectSeriesOn(**reader, selection);
 }
-Result<std::vector<Labels>> SqliteStorage::ListSeries(const SeriesSelection&) {
-  return Unsupported("metric queries are not implemented yet");
+
+Result<std::vector<Labels>> SqliteStorage::ListSeries(const SeriesSelection& selection) {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  return sqlite::ListSeriesOn(**reader, selection);
 }
-Result<std::vector<SeriesSamples>> SqliteStorage::LatestSamples(const std::vector<LabelMatcher>&,
-                                                                int64_t, int64_t) {
-  return Unsupported("metric queries are not implemented yet");
+
+Result<std::vector<SeriesSamples>> SqliteStorage::LatestSamples(
+    const std::vector<LabelMatcher>& matchers, int64_t at_ms, int64_t lookback_ms) {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  return sqlite::LatestSamplesOn(**reader, matchers, at_ms, lookback_ms);
 }
 
 Result<StorageStats> SqliteStorage::Stats() {
-  auto reader = AcquireReader();
-  if (!reader.ok()) return reader.status();
-  // One read transaction, so the three counts describe the same moment.
-  HW_RETURN_IF_ERROR((*reader)->Exec("BEGIN"));
   StorageStats stats;
-  Status status = [&]() -> Status {
-    auto logs = (*reader)->QueryInt(sqlite_schema::kCountLogs);
-    if (!logs.ok()) return logs.status();
-    auto series = (*reader)->QueryInt(sqlite_schema::kCountSeries);
-    if (!series.ok()) return series.status();
-    auto samples = (*reader)->QueryInt(sqlite_schema::kCountSamples);
-    if (!samples.ok()) return samples.status();
-    stats.log_lines = *logs;
-    stats.series = *series;
-    stats.samples = *samples;
-    return Status::Ok();
-  }();
-  (void)(*reader)->Exec("COMMIT");
-  HW_RETURN_IF_ERROR(status);
+  stats.log_lines = log_lines_;
+  stats.series = series_;
+  stats.samples = samples_;
+  stats.hosts = hosts_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats.queued_batches = static_cast<int64_t>(queue_.size());
+    stats.queued_rows = static_cast<int64_t>(queued_rows_);
+  }
   stats.bytes_on_disk = FileSizeOrZero(path_) + FileSizeOrZero(path_ + "-wal");
   return stats;
 }

@@ -6,6 +6,7 @@
 // connections and never block the writer. All public methods are thread-safe.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -66,15 +67,24 @@ class SqliteStorage final : public Storage {
   struct Reader;
   class ReaderLease;
 
+  // What is stored, counted once at open (StorageStats' running counters start from it).
+  struct Totals {
+    int64_t log_lines = 0;
+    int64_t series = 0;
+    int64_t samples = 0;
+    int64_t hosts = 0;
+  };
+
   SqliteStorage(const StorageOptions& options, std::string path,
                 std::unique_ptr<sqlite::Connection> writer,
-                std::unique_ptr<sqlite::Connection> checkpointer);
+                std::unique_ptr<sqlite::Connection> checkpointer, const Totals& totals);
 
   void WriterLoop();
   // Writes `group` in one transaction and sets each entry's outcome; returns the status of the
   // transaction as a whole (one batch failing inside its savepoint does not fail it).
   Status CommitGroup(const std::vector<PendingAppend*>& group);
-  Status WriteBatch(const PendingAppend& append, bool* duplicate);
+  // Writes one batch; fills append->duplicate and the counts of what it added.
+  Status WriteBatch(PendingAppend* append);
   // sqlite3_wal_hook callback: runs on the writer thread after each commit.
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int wal_pages);
   void CheckpointLoop();
@@ -97,6 +107,13 @@ class SqliteStorage final : public Storage {
   size_t queued_rows_ = 0;
   bool stopping_ = false;
   int64_t last_commit_failure_ms_ = 0;  // when the last commit failed; 0 after a success
+
+  // Running totals for Stats(): the writer adds what each successful commit stored (anything
+  // that deletes rows, such as retention, must subtract).
+  std::atomic<int64_t> log_lines_{0};
+  std::atomic<int64_t> series_{0};
+  std::atomic<int64_t> samples_{0};
+  std::atomic<int64_t> hosts_{0};
 
   std::unique_ptr<sqlite::Connection> checkpointer_;
   std::thread checkpoint_thread_;

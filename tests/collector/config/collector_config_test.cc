@@ -71,6 +71,7 @@ void CheckSameSettings(const CollectorConfig& a, const CollectorConfig& b) {
   CHECK(a.decode.max_future_ms == b.decode.max_future_ms);
   CHECK(a.http_workers == b.http_workers);
   CHECK(a.read_timeout_ms == b.read_timeout_ms);
+  CHECK(a.metrics_require_read == b.metrics_require_read);
   CHECK(a.storage.backend == b.storage.backend);
   CHECK(a.storage.data_dir == b.storage.data_dir);
   CHECK(a.storage.synchronous_full == b.storage.synchronous_full);
@@ -92,6 +93,7 @@ TEST_CASE("the built-in defaults are the documented ones", "[config]") {
   CHECK(c.decode.max_future_ms == 24LL * 3600 * 1000);
   CHECK(c.http_workers == 16);
   CHECK(c.read_timeout_ms == 30000);
+  CHECK_FALSE(c.metrics_require_read);
   CHECK(c.storage.backend == "sqlite");
   CHECK(c.storage.synchronous_full);
   CHECK(ValidateCollectorConfig(&c).ok());
@@ -112,6 +114,7 @@ max_future = "1h30m"
 [http]
 workers = 4
 read_timeout = "1m"
+metrics_scope = "read"
 
 [storage]
 backend = "sqlite"
@@ -128,6 +131,7 @@ synchronous = "normal"
   CHECK(c.decode.max_future_ms == 90 * 60 * 1000);
   CHECK(c.http_workers == 4);
   CHECK(c.read_timeout_ms == 60000);
+  CHECK(c.metrics_require_read);
   CHECK(c.storage.backend == "sqlite");
   CHECK_FALSE(c.storage.synchronous_full);
 
@@ -182,6 +186,9 @@ TEST_CASE("a value of the wrong type is an error naming the key", "[config]") {
   CHECK(LoadError("[http]\nworkers = \"4\"\n") == "http.workers: wrong type");
   CHECK(LoadError("[http]\nworkers = true\n") == "http.workers: wrong type");
   CHECK(LoadError("[http]\nread_timeout = 30\n") == "http.read_timeout: wrong type");
+  CHECK(LoadError("[http]\nmetrics_scope = true\n") == "http.metrics_scope: wrong type");
+  CHECK(LoadError("[http]\nmetrics_scope = \"ingest\"\n") ==
+        "http.metrics_scope: must be \"none\" or \"read\"");
   CHECK(LoadError("[storage]\nbackend = 1\n") == "storage.backend: wrong type");
   CHECK(LoadError("[storage]\nsynchronous = true\n") == "storage.synchronous: wrong type");
 }
@@ -382,7 +389,7 @@ TEST_CASE("every commented setting in collector.toml is a valid one when uncomme
       ++settings;
     }
   }
-  CHECK(settings == 11);  // listen … storage.synchronous
+  CHECK(settings == 12);  // listen … storage.synchronous
   Result<CollectorConfig> r = Load(uncommented);
   INFO(uncommented);
   INFO(r.status().message());

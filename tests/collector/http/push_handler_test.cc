@@ -5,9 +5,11 @@
 #include <set>
 #include <utility>
 
+#include "collector/export/collector_metrics.h"
 #include "collector/http/handlers.h"
 #include "common/gzip.h"
 #include "common/time_util.h"
+#include "tests/support/exposition.h"
 
 using namespace hivewatch;
 using nlohmann::json;
@@ -307,4 +309,56 @@ TEST_CASE("an internal storage failure becomes a 500", "[push]") {
   HttpError e = PushError(Push(ValidBatch().dump()), f.ctx);
   CHECK(e.status() == 500);
   CHECK(std::string(e.what()) == "disk I/O error");
+}
+
+namespace {
+
+double Rejected(const CollectorMetrics& metrics, const std::string& reason) {
+  return testing::ExposedValue(metrics.Render(nullptr),
+                               "hivewatch_collector_rejected_batches_total{reason=\"" + reason +
+                                   "\"}")
+      .value_or(-1);
+}
+
+}  // namespace
+
+TEST_CASE("push outcomes are counted in the collector's metrics, each refusal by its reason",
+          "[push][metrics]") {
+  Fixture f;
+  CollectorMetrics metrics;
+  metrics.AddHandlers({CollectorMetrics::kPushHandler});
+  f.ctx.metrics = &metrics;
+  (void)HandlePush(Push(ValidBatch().dump()), f.ctx);
+  (void)HandlePush(Push(ValidBatch().dump()), f.ctx);  // a duplicate
+  (void)HandlePush(Push(ValidBatch("6f1c-000002").dump()), f.ctx);
+  const std::string text = metrics.Render(nullptr);
+  CHECK(testing::ExposedValue(text, "hivewatch_collector_batches_total") == 2);
+  CHECK(testing::ExposedValue(text, "hivewatch_collector_log_lines_total") == 4);
+  CHECK(testing::ExposedValue(text, "hivewatch_collector_samples_total") == 6);
+  CHECK(testing::ExposedValue(text, "hivewatch_collector_duplicate_batches_total") == 1);
+
+  (void)PushError(Push("x", "text/plain"), f.ctx);
+  HttpRequest deflate = Push(ValidBatch().dump());
+  deflate.headers["content-encoding"] = "deflate";
+  (void)PushError(deflate, f.ctx);
+  CHECK(Rejected(metrics, "unsupported_media_type") == 2);
+  HttpRequest corrupt = Push("{}");
+  corrupt.headers["content-encoding"] = "gzip";
+  (void)PushError(corrupt, f.ctx);
+  CHECK(Rejected(metrics, "bad_gzip") == 1);
+  (void)PushError(Push(""), f.ctx);
+  CHECK(Rejected(metrics, "empty") == 1);
+  (void)PushError(Push("{\"agent\":"), f.ctx);
+  CHECK(Rejected(metrics, "invalid") == 1);
+  f.storage.fail_with = Unavailable("database is locked");
+  (void)PushError(Push(ValidBatch("6f1c-000003").dump()), f.ctx);
+  CHECK(Rejected(metrics, "storage") == 1);
+
+  // A 413 is left to the request observer, which also sees the server's own 413s.
+  f.config.max_body_bytes = 1024;
+  CHECK(PushError(Push(std::string(2000, ' ')), f.ctx).status() == 413);
+  CHECK(Rejected(metrics, "too_large") == 0);
+  metrics.OnRequest("/api/v1/push", 413, std::nullopt);
+  CHECK(Rejected(metrics, "too_large") == 1);
+  CHECK(testing::ExposedValue(metrics.Render(nullptr), "hivewatch_collector_batches_total") == 2);
 }
