@@ -320,7 +320,7 @@ TEST_CASE("PromQL range queries agree with a real Prometheus 2.42 on the same sa
            "rate(http_requests_total[5m] offset 1m)",
            "node_cpu_seconds_total{mode=~\"us.*|sys\\\\w+\", cpu!~\"1\"}",
            "{__name__=~\"node_memory_.*|queue_depth\"}",
-           "http_requests_total and on(host) queue_depth",
+           "node_memory_MemAvailable_bytes and on(host) queue_depth",
            "queue_depth or jobs_processed_total",
            "http_requests_total unless http_requests_total{code=\"500\"}",
            "abs(delta(queue_depth[1m]))",
