@@ -117,8 +117,7 @@ int main(int argc, char** argv) {
       const auto t0 = std::chrono::steady_clock::now();
       auto selected = source.Select(all);
       latencies.push_back(
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-              .count());
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
       if (!selected.ok()) return 1;
     }
     std::printf("  %-70s p50 %8.1f ms  p99 %8.1f ms\n", "(SelectSeries alone: every sample)",
