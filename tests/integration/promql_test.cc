@@ -206,6 +206,40 @@ Matrix QueryRange(HttpClient& client, const std::string& base, const std::string
   return m;
 }
 
+// /api/v1/query: label set (as JSON text) → points (one for a vector, the raw samples for a
+// matrix), whatever the order of the series in the answer.
+Matrix QueryInstant(HttpClient& client, const std::string& base, const std::string& query,
+                    int64_t at_ms, std::string* type) {
+  char at[32];
+  std::snprintf(at, sizeof at, "%lld.%03lld", static_cast<long long>(at_ms / 1000),
+                static_cast<long long>(at_ms % 1000));
+  auto response =
+      client.Get(base + "/api/v1/query?query=" + UrlEncode(query) + "&time=" + std::string(at));
+  REQUIRE(response.ok());
+  INFO(base << ": " << query << " -> " << response->body.substr(0, 500));
+  REQUIRE(response->status == 200);
+  const json body = json::parse(response->body);
+  REQUIRE(body["status"] == "success");
+  *type = body["data"]["resultType"].get<std::string>();
+  Matrix m;
+  const json& result = body["data"]["result"];
+  if (*type == "scalar" || *type == "string") {
+    m["scalar"].push_back({result[0].get<double>(), result[1].get<std::string>()});
+    return m;
+  }
+  for (const json& series : result) {
+    auto& points = m[series["metric"].dump()];
+    if (series.contains("value")) {
+      points.push_back({series["value"][0].get<double>(), series["value"][1].get<std::string>()});
+    } else {
+      for (const json& p : series["values"]) {
+        points.push_back({p[0].get<double>(), p[1].get<std::string>()});
+      }
+    }
+  }
+  return m;
+}
+
 bool Close(const std::string& a, const std::string& b) {
   if (a == b) return true;
   const double x = std::strtod(a.c_str(), nullptr);
@@ -370,6 +404,35 @@ TEST_CASE("PromQL range queries agree with a real Prometheus 2.42 on the same sa
     }
   }
   CHECK(compared_points > 10000);
+
+  // Instant queries, at times between scrapes and past the end of the data; a bare range
+  // selector returns the raw samples with their own (millisecond) timestamps.
+  for (const std::string q :
+       {"http_requests_total[1m]", "queue_depth[2m] offset 90s", "node_memory_MemAvailable_bytes",
+        "rate(node_cpu_seconds_total[5m])", "topk(3, rate(node_cpu_seconds_total[5m]))",
+        "sort_desc(sum by (host) (rate(http_requests_total[5m])))", "count(queue_depth)",
+        "scalar(count(node_cpu_seconds_total)) * 2", "time()", "\"text\""}) {
+    for (const int64_t at : {kT0 + 17 * 60000 + 4321, kT0 + 59 * 60000 + 999, kT0 + 63 * 60000}) {
+      INFO("instant query: " << q << " at " << at);
+      std::string want_type, got_type;
+      const Matrix want = QueryInstant(client, prom_url, q, at, &want_type);
+      const Matrix got = QueryInstant(client, collector.url(), q, at, &got_type);
+      CHECK(got_type == want_type);
+      REQUIRE(got.size() == want.size());
+      for (const auto& [labels, points] : want) {
+        INFO("series: " << labels);
+        REQUIRE(got.count(labels) == 1);
+        const auto& ours = got.at(labels);
+        REQUIRE(ours.size() == points.size());
+        for (size_t i = 0; i < points.size(); ++i) {
+          CHECK(ours[i].first == points[i].first);
+          if (!Close(ours[i].second, points[i].second)) {
+            CHECK(ours[i].second == points[i].second);
+          }
+        }
+      }
+    }
+  }
   prometheus.Signal(SIGTERM);
   prometheus.Wait();
 }
