@@ -29,7 +29,10 @@ fi
 . "$TOKENS"
 URL="http://$LISTEN"
 
-"$COLLECTOR" --listen "$LISTEN" --data-dir "$DATA_DIR/collector" 2> >(sed -u 's/^/[collector] /' >&2) &
+mkdir -p "$DATA_DIR/logs"
+# The collector's own log also goes to a file, which the demo agent tails: logs to search at once.
+"$COLLECTOR" --listen "$LISTEN" --data-dir "$DATA_DIR/collector" \
+  2> >(tee -a "$DATA_DIR/logs/collector.log" | sed -u 's/^/[collector] /' >&2) &
 COLLECTOR_PID=$!
 AGENT_PID=""
 # Stop the agent first so that its last batches reach the collector, then the collector.
@@ -47,14 +50,33 @@ done
 
 printf '%s\n' "$HIVEWATCH_INGEST_TOKEN" > "$DATA_DIR/agent-token"
 chmod 600 "$DATA_DIR/agent-token"
-"$AGENT" --collector "$URL" --token-file "$DATA_DIR/agent-token" --state-dir "$DATA_DIR/agent" \
-  2> >(sed -u 's/^/[agent] /' >&2) &
+# The agent: host metrics, the demo's own logs and /var/log/*.log (new lines), syslog on :5514.
+cat > "$DATA_DIR/agent.toml" <<TOML
+[agent]
+collectors = ["$URL"]
+token_file = "$DATA_DIR/agent-token"
+state_dir = "$DATA_DIR/agent"
+
+[[inputs.file]]
+paths = ["$DATA_DIR/logs/*.log"]
+start_at = "beginning"
+
+[[inputs.file]]
+paths = ["/var/log/*.log"]
+
+[inputs.syslog]
+enabled = true
+udp_listen = "127.0.0.1:5514"
+tcp_listen = "127.0.0.1:5514"
+TOML
+"$AGENT" --config "$DATA_DIR/agent.toml" 2> >(sed -u 's/^/[agent] /' >&2) &
 AGENT_PID=$!
 
 cat <<MSG
 
   hivewatch is running: a collector on $URL (data: $DATA_DIR/collector/hivewatch.db)
-  and a local agent shipping this host's metrics every 10 s.
+  and a local agent shipping this host's metrics every 10 s, the demo's own logs, /var/log/*.log
+  and syslog sent to 127.0.0.1:5514 (try: logger -n 127.0.0.1 -P 5514 --tcp "hello hivewatch").
 
   Dashboard: $URL/  (the web dashboard is not built yet; the API and CLI below work)
   Hosts:     HIVEWATCH_URL=$URL HIVEWATCH_TOKEN=$HIVEWATCH_TOKEN $BUILD_DIR/cli/hivewatch hosts
