@@ -121,6 +121,19 @@ TEST_CASE("the agent spools through a collector outage and every batch arrives o
   REQUIRE(shipped);
   json host = HostEntry(collector.url(), read, "agent-itest");
   CHECK(host["samples"].get<int64_t>() > 100);  // a whole node_exporter-like collection
+  {
+    // The shipped metrics are queryable with PromQL, with the agent's host as `host`.
+    HttpClient client;
+    Result<HttpResponse> q = client.Get(
+        collector.url() + "/api/v1/query?query=count%20by%20(mode)%20(node_cpu_seconds_total" +
+            "%7Bhost%3D%22agent-itest%22%7D)",
+        {{"Authorization", "Bearer " + read}});
+    REQUIRE(q.ok());
+    INFO(q->body);
+    REQUIRE(q->status == 200);
+    const json result = json::parse(q->body)["data"]["result"];
+    CHECK(result.size() >= 4);  // user, system, idle, iowait, … each counted over the CPUs
+  }
 
   // The collector goes away; the agent keeps collecting into its spool.
   collector.Stop();
