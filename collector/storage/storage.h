@@ -31,6 +31,12 @@ struct LogPage {
   std::optional<std::string> next;      // cursor for the following page; nullopt at the end
 };
 
+// A live-tail read: records stored after a position, in arrival order.
+struct LogTail {
+  std::vector<StoredLog> logs;  // id ascending
+  int64_t last_id = 0;          // where the next read continues (see Storage::TailLogs)
+};
+
 struct HostInfo {
   std::string host;
   std::string agent_id;
@@ -82,6 +88,17 @@ class Storage {
 
   // Log search; see LogQuery for the filter semantics.
   virtual Result<LogPage> QueryLogs(const LogQuery& query) = 0;
+
+  // Live tail (GET /api/v1/logs/tail): records with id > `after_id` that pass `filter`'s terms,
+  // hosts, services and levels (its window, cursor and limit are ignored), oldest first, at most
+  // `limit` (1..kMaxLogLimit). `last_id` is where the next read continues: the last returned id
+  // when `limit` records came back, otherwise the newest id stored, so records that did not
+  // match are not visited again. `after_id` = nullopt starts at the end: no records, `last_id`
+  // = the newest id stored (0 when there is none). The default says the backend lacks it.
+  virtual Result<LogTail> TailLogs(const LogQuery& filter, std::optional<int64_t> after_id,
+                                   int limit) {
+    return Internal("this storage backend does not support live tail");
+  }
 
   // Every host that has pushed a batch, sorted by host name.
   virtual Result<std::vector<HostInfo>> ListHosts() = 0;

@@ -173,4 +173,29 @@ Result<LogPage> QueryLogsOn(Connection& conn, const TextTokenizer& tokenizer,
   return page;
 }
 
+Result<LogTail> TailLogsOn(Connection& conn, const TextTokenizer& tokenizer, const LogQuery& filter,
+                           std::optional<int64_t> after_id, int limit) {
+  std::vector<TokenizedTerm> terms;
+  for (const TextTerm& term : filter.terms) terms.push_back({&term, tokenizer.Tokenize(term.text)});
+
+  HW_RETURN_IF_ERROR(conn.Exec("BEGIN"));
+  LogTail tail;
+  // Read in one snapshot: the newest id first, then the rows up to it.
+  Status status = [&]() -> Status {
+    auto stmt = conn.Prepare("SELECT coalesce(max(id), 0) FROM logs");
+    if (!stmt.ok()) return stmt.status();
+    int rc = stmt->Step();
+    if (rc != SQLITE_ROW) return conn.Error(rc, "reading the newest log id");
+    tail.last_id = stmt->ColumnInt64(0);
+    if (!after_id) return Status::Ok();
+    HW_RETURN_IF_ERROR(
+        RunLogSql(conn, BuildLogTailSql(filter, terms, *after_id, limit), &tail.logs));
+    if (tail.logs.size() >= static_cast<size_t>(limit)) tail.last_id = tail.logs.back().id;
+    return Status::Ok();
+  }();
+  (void)conn.Exec("COMMIT");
+  HW_RETURN_IF_ERROR(status);
+  return tail;
+}
+
 }  // namespace hivewatch::sqlite

@@ -44,4 +44,9 @@ struct LogSql {
 LogSql BuildLogQuerySql(const LogQuery& query, const std::vector<TokenizedTerm>& terms,
                         const IdSpan* ids);
 
+// Live tail: rows with id > `after_id` passing `filter`'s terms, hosts, services and levels
+// (its window and cursor are ignored), id ascending, at most `limit`. Same columns as above.
+LogSql BuildLogTailSql(const LogQuery& filter, const std::vector<TokenizedTerm>& terms,
+                       int64_t after_id, int limit);
+
 }  // namespace hivewatch::sqlite

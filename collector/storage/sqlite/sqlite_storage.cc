@@ -491,6 +491,16 @@ Result<LogPage> SqliteStorage::QueryLogs(const LogQuery& query) {
   return sqlite::QueryLogsOn(**reader, reader->tokenizer(), query);
 }
 
+Result<LogTail> SqliteStorage::TailLogs(const LogQuery& filter, std::optional<int64_t> after_id,
+                                        int limit) {
+  if (limit < 1 || limit > kMaxLogLimit) {
+    return InvalidArgument("limit must be between 1 and " + std::to_string(kMaxLogLimit));
+  }
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  return sqlite::TailLogsOn(**reader, reader->tokenizer(), filter, after_id, limit);
+}
+
 Result<std::vector<HostInfo>> SqliteStorage::ListHosts() {
   auto reader = AcquireReader();
   if (!reader.ok()) return reader.status();
