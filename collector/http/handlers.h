@@ -2,15 +2,22 @@
 // Handlers are thread-safe: they only read the context and call the thread-safe Storage.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include "collector/collector_config.h"
 #include "collector/http/router.h"
 #include "collector/storage/storage.h"
 
 namespace hivewatch {
 
+class LogNotifier;
+
 struct HandlerContext {
   Storage* storage = nullptr;
   const CollectorConfig* config = nullptr;
+  // Woken after logs are stored (live tail); may be null, then tails answer without waiting.
+  LogNotifier* log_notifier = nullptr;
 };
 
 // push_handler.cc
@@ -20,6 +27,23 @@ HttpResponse HandleLogs(const HttpRequest& request, const HandlerContext& ctx);
 HttpResponse HandleHosts(const HttpRequest& request, const HandlerContext& ctx);
 // Parses GET /api/v1/logs parameters into a LogQuery; throws HttpError(400) naming the parameter.
 LogQuery ParseLogQueryParams(const HttpRequest& request);
+
+// tail_handler.cc: GET /api/v1/logs/tail (long poll).
+HttpResponse HandleLogsTail(const HttpRequest& request, const HandlerContext& ctx);
+inline constexpr int kDefaultTailLimit = 1000;
+inline constexpr int kDefaultTailWaitSeconds = 25;
+inline constexpr int kMaxTailWaitSeconds = 60;
+
+// histogram_handler.cc: GET /api/v1/logs/histogram (log volume per time bucket and level).
+HttpResponse HandleLogsHistogram(const HttpRequest& request, const HandlerContext& ctx);
+inline constexpr int kDefaultHistogramBuckets = 60;
+inline constexpr int kMaxHistogramBuckets = 1000;
+
+// dashboard_handler.cc: GET / and GET /ui/<file>, the embedded dashboard.
+HttpResponse HandleDashboard(const HttpRequest& request, const HandlerContext& ctx);
+// "text/javascript; charset=utf-8" for "app.js", by extension; application/octet-stream if
+// unknown.
+std::string ContentTypeForPath(std::string_view path);
 
 // Registers every endpoint with the scope it needs (handlers.cc).
 void AddRoutes(Router* router, const HandlerContext* ctx);

@@ -37,6 +37,13 @@ struct LogTail {
   int64_t last_id = 0;          // where the next read continues (see Storage::TailLogs)
 };
 
+// How many records fall in each time bucket, by level: the Logs page's volume histogram.
+struct LogCount {
+  int64_t bucket = 0;  // 0-based: records with ts in [start + bucket * step, start + (bucket+1) * step)
+  Level level = Level::kInfo;
+  int64_t count = 0;
+};
+
 struct HostInfo {
   std::string host;
   std::string agent_id;
@@ -98,6 +105,13 @@ class Storage {
   virtual Result<LogTail> TailLogs(const LogQuery& filter, std::optional<int64_t> after_id,
                                    int limit) {
     return Internal("this storage backend does not support live tail");
+  }
+
+  // Counts the records matching `filter` (terms, hosts, services, levels, and its window
+  // [start_ms, end_ms), which must be bounded; cursor and limit are ignored) per bucket of
+  // `step_ms` from start_ms and per level. Only non-zero counts, sorted by bucket then level.
+  virtual Result<std::vector<LogCount>> CountLogs(const LogQuery& filter, int64_t step_ms) {
+    return Internal("this storage backend does not support log histograms");
   }
 
   // Every host that has pushed a batch, sorted by host name.

@@ -44,10 +44,8 @@ Labels ParseFields(const std::string& text) {
   return fields;
 }
 
-// Runs `sql` and appends its rows (newest first) to `out`.
-Status RunLogSql(Connection& conn, const LogSql& sql, std::vector<StoredLog>* out) {
-  auto stmt = conn.Prepare(sql.sql);
-  if (!stmt.ok()) return stmt.status();
+template <typename Statement>
+void BindParams(const LogSql& sql, Statement* stmt) {
   for (size_t i = 0; i < sql.params.size(); ++i) {
     const int index = static_cast<int>(i + 1);
     if (const auto* n = std::get_if<int64_t>(&sql.params[i])) {
@@ -56,6 +54,13 @@ Status RunLogSql(Connection& conn, const LogSql& sql, std::vector<StoredLog>* ou
       stmt->BindText(index, std::get<std::string>(sql.params[i]));
     }
   }
+}
+
+// Runs `sql` and appends its rows (newest first) to `out`.
+Status RunLogSql(Connection& conn, const LogSql& sql, std::vector<StoredLog>* out) {
+  auto stmt = conn.Prepare(sql.sql);
+  if (!stmt.ok()) return stmt.status();
+  BindParams(sql, &*stmt);
   int rc;
   while ((rc = stmt->Step()) == SQLITE_ROW) {
     StoredLog log;
@@ -196,6 +201,24 @@ Result<LogTail> TailLogsOn(Connection& conn, const TextTokenizer& tokenizer, con
   (void)conn.Exec("COMMIT");
   HW_RETURN_IF_ERROR(status);
   return tail;
+}
+
+Result<std::vector<LogCount>> CountLogsOn(Connection& conn, const TextTokenizer& tokenizer,
+                                          const LogQuery& filter, int64_t step_ms) {
+  std::vector<TokenizedTerm> terms;
+  for (const TextTerm& term : filter.terms) terms.push_back({&term, tokenizer.Tokenize(term.text)});
+  const LogSql sql = BuildLogCountSql(filter, terms, step_ms);
+  auto stmt = conn.Prepare(sql.sql);
+  if (!stmt.ok()) return stmt.status();
+  BindParams(sql, &*stmt);
+  std::vector<LogCount> counts;
+  int rc;
+  while ((rc = stmt->Step()) == SQLITE_ROW) {
+    counts.push_back(
+        {stmt->ColumnInt64(0), LevelFromInt(stmt->ColumnInt64(1)), stmt->ColumnInt64(2)});
+  }
+  if (rc != SQLITE_DONE) return conn.Error(rc, "counting logs");
+  return counts;
 }
 
 }  // namespace hivewatch::sqlite

@@ -28,4 +28,8 @@ Result<LogPage> QueryLogsOn(Connection& conn, const TextTokenizer& tokenizer,
 Result<LogTail> TailLogsOn(Connection& conn, const TextTokenizer& tokenizer, const LogQuery& filter,
                            std::optional<int64_t> after_id, int limit);
 
+// Storage::CountLogs on one read connection. `step_ms` > 0 and a bounded window.
+Result<std::vector<LogCount>> CountLogsOn(Connection& conn, const TextTokenizer& tokenizer,
+                                          const LogQuery& filter, int64_t step_ms);
+
 }  // namespace hivewatch::sqlite

@@ -118,4 +118,21 @@ LogSql BuildLogTailSql(const LogQuery& filter, const std::vector<TokenizedTerm>&
   return out;
 }
 
+LogSql BuildLogCountSql(const LogQuery& filter, const std::vector<TokenizedTerm>& terms,
+                        int64_t step_ms) {
+  LogSql out;
+  const std::string start = Param(&out, filter.start_ms);
+  out.sql = "SELECT (ts - " + start + ") / " + Param(&out, step_ms) +
+            " AS bucket, level, count(*) FROM logs WHERE ts >= " + start + " AND ts < " +
+            Param(&out, filter.end_ms);
+  const std::string match = FtsMatchExpression(terms);
+  if (!match.empty()) {
+    out.sql +=
+        " AND id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH " + Param(&out, match) + ")";
+  }
+  AppendFilters(filter, terms, &out);
+  out.sql += " GROUP BY bucket, level ORDER BY bucket, level";
+  return out;
+}
+
 }  // namespace hivewatch::sqlite

@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -440,6 +441,46 @@ TEMPLATE_TEST_CASE("the live tail hands out at most limit records and continues 
 
   CHECK_FALSE(t.storage().TailLogs(LogQuery{}, 0, 0).ok());
   CHECK_FALSE(t.storage().TailLogs(LogQuery{}, 0, kMaxLogLimit + 1).ok());
+}
+
+TEMPLATE_TEST_CASE("log counts per time bucket and level follow the window and the filters",
+                   "[storage][histogram]", HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  AppendNew(t.storage(), MakeBatch("web-1", "b1",
+                                   {Log(kBase - 1, "before the window"),
+                                    Log(kBase, "disk full", "app", Level::kError),
+                                    Log(kBase + 999, "disk ok", "app", Level::kInfo),
+                                    Log(kBase + 1000, "disk full again", "app", Level::kError),
+                                    Log(kBase + 2500, "cpu hot", "kernel", Level::kWarning),
+                                    Log(kBase + 3000, "at the end, excluded")}));
+  AppendNew(t.storage(), MakeBatch("web-2", "b1", {Log(kBase + 10, "disk full", "app")}));
+  auto counts_of = [&](const LogQuery& query) {
+    auto counts = t.storage().CountLogs(query, 1000);
+    if (!counts.ok()) FAIL("count: " << counts.status().message());
+    std::vector<std::tuple<int64_t, Level, int64_t>> out;
+    for (const LogCount& c : *counts) out.emplace_back(c.bucket, c.level, c.count);
+    return out;
+  };
+  LogQuery query;
+  query.start_ms = kBase;
+  query.end_ms = kBase + 3000;
+  using Row = std::tuple<int64_t, Level, int64_t>;
+  CHECK(counts_of(query) == std::vector<Row>{{0, Level::kInfo, 2},
+                                             {0, Level::kError, 1},
+                                             {1, Level::kError, 1},
+                                             {2, Level::kWarning, 1}});
+  query.hosts = {"web-1"};
+  query.terms = TextQuery("disk").terms;
+  CHECK(counts_of(query) ==
+        std::vector<Row>{{0, Level::kInfo, 1}, {0, Level::kError, 1}, {1, Level::kError, 1}});
+  query.terms = TextQuery("\"disk full\"").terms;
+  query.levels = {Level::kError};
+  CHECK(counts_of(query) == std::vector<Row>{{0, Level::kError, 1}, {1, Level::kError, 1}});
+  query = {};
+  query.start_ms = kBase + 5000;
+  query.end_ms = kBase + 9000;
+  CHECK(counts_of(query).empty());
+  CHECK_FALSE(t.storage().CountLogs(query, 0).ok());
 }
 
 TEMPLATE_TEST_CASE("the time window includes its start and excludes its end", "[storage]",

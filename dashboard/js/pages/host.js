@@ -1,0 +1,159 @@
+// Host: one host's CPU by mode, memory, load, disk I/O, network and filesystem usage over the
+// page's time range, and its recent error logs.
+
+import { h, replace } from '../dom.js';
+import { api, queryRange } from '../api.js';
+import { TimeChart } from '../chart.js';
+import { formatAgo, formatDateTime } from '../format.js';
+import { describeRange, rangeParams, rateWindow, resolveRange, stepFor } from '../timerange.js';
+import { emptyState, errorBox, hostStatus, levelBadge, pageHeader, promString, statusPill } from '../ui.js';
+
+// $host: the host as a PromQL string; $w: the rate window for the step.
+const CHARTS = [
+  {
+    id: 'cpu', title: 'CPU busy by mode', unit: 'percent', stacked: true,
+    queries: [{ expr: '100 * avg by (mode) (rate(node_cpu_seconds_total{host=$host,mode!="idle"}[$w]))', name: (l) => l.mode }],
+  },
+  {
+    id: 'memory', title: 'Memory', unit: 'bytes',
+    queries: [
+      { expr: 'node_memory_MemTotal_bytes{host=$host} - node_memory_MemAvailable_bytes{host=$host}', name: () => 'used' },
+      { expr: 'node_memory_MemTotal_bytes{host=$host}', name: () => 'total' },
+    ],
+  },
+  {
+    id: 'load', title: 'Load average', unit: '',
+    queries: [
+      { expr: 'node_load1{host=$host}', name: () => '1 min' },
+      { expr: 'node_load5{host=$host}', name: () => '5 min' },
+      { expr: 'node_load15{host=$host}', name: () => '15 min' },
+    ],
+  },
+  {
+    id: 'disk', title: 'Disk I/O', unit: 'bytes/s',
+    queries: [
+      { expr: 'sum by (device) (rate(node_disk_read_bytes_total{host=$host}[$w]))', name: (l) => `read ${l.device}` },
+      { expr: 'sum by (device) (rate(node_disk_written_bytes_total{host=$host}[$w]))', name: (l) => `write ${l.device}` },
+    ],
+  },
+  {
+    id: 'network', title: 'Network', unit: 'bytes/s',
+    queries: [
+      { expr: 'sum by (device) (rate(node_network_receive_bytes_total{host=$host,device!="lo"}[$w]))', name: (l) => `in ${l.device}` },
+      { expr: 'sum by (device) (rate(node_network_transmit_bytes_total{host=$host,device!="lo"}[$w]))', name: (l) => `out ${l.device}` },
+    ],
+  },
+  {
+    id: 'filesystem', title: 'Filesystem used', unit: 'percent', yMax: 100,
+    queries: [{
+      expr: '100 * (1 - node_filesystem_avail_bytes{host=$host} / node_filesystem_size_bytes{host=$host})',
+      name: (l) => l.mountpoint || l.device,
+    }],
+  },
+];
+
+const ERROR_LEVELS = ['error', 'critical'];
+
+export function mount(root, ctx) {
+  const host = ctx.arg;
+  const status = h('span');
+  const meta = h('span.muted');
+  root.append(pageHeader(host || '(no host)', {
+    back: { href: '#/hosts', label: 'Hosts' },
+    subtitle: h('span.host-meta', status, meta),
+    actions: ctx.rangePicker(),
+  }));
+  const notice = h('div');
+  const grid = h('div.chart-grid');
+  const charts = CHARTS.map((def) => {
+    const slot = h('div.chart-slot');
+    grid.append(h('section.card.chart-card', { dataset: { chart: def.id } },
+      h('h2.card-title', def.title), slot));
+    return { def, chart: new TimeChart(slot, { unit: def.unit, stacked: def.stacked, yMax: def.yMax }) };
+  });
+  const logsBody = h('div.log-list.compact');
+  const logsLink = h('a.card-link', 'Open in Logs →');
+  const logsCard = h('section.card.logs-card',
+    h('div.card-head', h('h2.card-title', 'Recent errors'), logsLink), logsBody);
+  root.append(notice, grid, logsCard);
+
+  async function loadChart({ def, chart }, start, end, step) {
+    chart.setLoading();
+    const w = rateWindow(step);
+    try {
+      const parts = await Promise.all(def.queries.map(async (q) => {
+        const expr = q.expr.replaceAll('$host', promString(host)).replaceAll('$w', w);
+        const series = await queryRange(expr, start, end, step, { signal: ctx.signal });
+        return series.map((s) => ({ name: q.name(s.labels) || '(none)', points: s.points }));
+      }));
+      chart.setData(parts.flat().sort((a, b) => (def.stacked ? 0 : a.name.localeCompare(b.name))), start, end);
+    } catch (e) {
+      if (e.name === 'AbortError') throw e;
+      chart.setError(`Query failed: ${e.message}`);
+    }
+  }
+
+  async function loadLogs(start, end) {
+    const params = { host, level: ERROR_LEVELS.join(','), start, end, limit: 25 };
+    logsLink.href = `#/logs?${new URLSearchParams({
+      host, level: ERROR_LEVELS.join(','), ...Object.fromEntries(Object.entries(rangeParams(ctx.range)).filter(([, v]) => v)),
+    })}`;
+    try {
+      const { logs } = await api('/api/v1/logs', params, { signal: ctx.signal });
+      if (!logs.length) {
+        replace(logsBody, h('p.muted.pad', `No errors in ${describeRange(ctx.range)}.`));
+        return;
+      }
+      replace(logsBody, logs.map((l) => h('div.log-row', { dataset: { level: l.level } },
+        h('span.log-time', { title: l.time }, formatDateTime(l.ts)),
+        levelBadge(l.level),
+        h('span.log-service', l.service || '—'),
+        h('span.log-message', l.message))));
+    } catch (e) {
+      if (e.name === 'AbortError') throw e;
+      replace(logsBody, errorBox('Could not read the logs', e));
+    }
+  }
+
+  async function loadHeader() {
+    try {
+      const { hosts } = await api('/api/v1/hosts', null, { signal: ctx.signal });
+      const info = hosts.find((x) => x.host === host);
+      if (!info) {
+        replace(notice, emptyState(`No host named "${host}" has reported`,
+          h('p', 'Check the name, or go back to ', h('a', { href: '#/hosts' }, 'the list of hosts'), '.')));
+        return;
+      }
+      replace(notice);
+      replace(status, statusPill(hostStatus(info.last_seen)));
+      replace(meta, ` agent ${info.agent_version || info.agent_id} · last push ${formatAgo(info.last_seen)}`);
+    } catch (e) {
+      if (e.name === 'AbortError') throw e;
+      replace(notice, errorBox('Could not read the host', e));
+    }
+  }
+
+  async function refresh() {
+    const { start, end } = resolveRange(ctx.range);
+    const width = grid.clientWidth / 2 || 600;
+    const step = stepFor(start, end, Math.min(600, Math.max(120, Math.round(width))));
+    try {
+      await Promise.all([
+        loadHeader(),
+        loadLogs(start, end),
+        ...charts.map((c) => loadChart(c, start, end, step)),
+      ]);
+      ctx.ready();
+    } catch (e) {
+      if (e.name !== 'AbortError') throw e;
+    }
+  }
+
+  refresh();
+  return {
+    refresh,
+    destroy() {
+      for (const c of charts) c.chart.destroy();
+    },
+  };
+}

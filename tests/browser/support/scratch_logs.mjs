@@ -1,0 +1,12 @@
+import { Collector, launchBrowser, loadSamples, newPage, openPage, pushSamples } from './harness.mjs';
+const c = await new Collector({ auth: false }).start();
+await pushSamples(c, loadSamples(Date.now() - 2100e3));
+const b = await launchBrowser();
+const ctx = await b.newContext({ viewport: { width: 1440, height: 900 } });
+const page = await newPage(ctx);
+await openPage(page, c.url, process.argv[2] || '#/logs', process.argv[3] || 'logs');
+await page.screenshot({ path: '/tmp/hwdash/shot.png', fullPage: process.argv[4] === 'full' });
+console.log(page.problems);
+console.log(await page.$$eval('#log-results .log-row', (r) => r.length));
+await b.close();
+await c.stop();
