@@ -15,7 +15,14 @@ PACKAGES=(
   # tests
   catch2 curl sqlite3 bsdutils procps
   prometheus  # promtool checks the agent's and collector's exposition
+  # browser tests (tests/browser): Debian's chromium driven by playwright-core from npm; the font
+  # the dashboard's screenshots are taken with
+  chromium fonts-inter
 )
+# node and npm come from Debian, or from NodeSource, whose nodejs bundles npm and conflicts with
+# Debian's npm package: install Debian's only when the commands are missing.
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -149,7 +149,8 @@ export class TimeChart {
 
   // series: [{name, points: [[ms, value], ...], color?}]; start/end: the x range in ms.
   setData(series, start, end) {
-    this.series = series.map((s, i) => ({ ...s, color: s.color || PALETTE[i % PALETTE.length] }));
+    let next = 0;
+    this.series = series.map((s) => ({ ...s, color: s.color || PALETTE[next++ % PALETTE.length] }));
     this.start = start;
     this.end = end;
     this.message = this.series.some((s) => s.points.length) ? '' : 'No data in this time range';
@@ -228,7 +229,9 @@ export class TimeChart {
     if (this.opts.yMax !== undefined) hi = Math.max(hi, this.opts.yMax);
     const yTicks = niceTicks(lo, hi, Math.max(2, Math.floor(height / 45)), this.opts.unit);
     const yLo = yTicks[0], yHi = yTicks[yTicks.length - 1];
-    const labels = yTicks.map((v) => formatUnit(v, this.opts.unit, 1));
+    // Whole-number ticks need no decimals ("40%", not "40.0%").
+    const whole = yTicks.every((v) => Number.isInteger(Math.round(v * 1000) / 1000));
+    const labels = yTicks.map((v) => formatUnit(v, this.opts.unit, whole && this.opts.unit === 'percent' ? 0 : 1));
     const left = Math.ceil(Math.max(...labels.map((l) => ctx.measureText(l).width))) + 12;
     const top = 8, right = 10, bottom = 22;
     const pw = Math.max(10, width - left - right), ph = Math.max(10, height - top - bottom);
@@ -559,8 +562,9 @@ export class Histogram {
     const n = d.buckets;
     const totals = new Array(n).fill(0);
     for (const counts of Object.values(d.levels)) counts.forEach((c, i) => { totals[i] += c; });
-    const max = Math.max(1, ...totals);
-    const ticks = niceTicks(0, max, 2, '');
+    const max = Math.max(...totals);
+    // Counts are whole: at least 0, 1, 2, ...
+    const ticks = niceTicks(0, Math.max(2, max), 2, '');
     const top = ticks[ticks.length - 1];
     const y = (v) => g.top + g.ph - (v / top) * g.ph;
     ctx.strokeStyle = GRID_COLOR;
@@ -596,8 +600,15 @@ export class Histogram {
       const px = g.left + ((t - d.start) / (d.end - d.start)) * g.pw;
       ctx.fillText(label(t), Math.min(Math.max(px, g.left + 16), g.left + g.pw - 16), g.top + g.ph + 5);
     }
+    if (!max) {
+      ctx.fillStyle = '#9ca3af';
+      ctx.font = '13px Inter, system-ui, sans-serif';
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillText('No matching lines in this time range', g.left + g.pw / 2, g.top + g.ph / 2);
+    }
     this.totals = totals;
-    this.root.dataset.state = 'drawn';
+    this.root.dataset.state = max ? 'drawn' : 'empty';
   }
 
   drawOverlay(from, to) {

@@ -18,7 +18,7 @@ const CHARTS = [
     id: 'memory', title: 'Memory', unit: 'bytes',
     queries: [
       { expr: 'node_memory_MemTotal_bytes{host=$host} - node_memory_MemAvailable_bytes{host=$host}', name: () => 'used' },
-      { expr: 'node_memory_MemTotal_bytes{host=$host}', name: () => 'total' },
+      { expr: 'node_memory_MemTotal_bytes{host=$host}', name: () => 'total', color: '#9ca3af' },
     ],
   },
   {
@@ -84,9 +84,10 @@ export function mount(root, ctx) {
       const parts = await Promise.all(def.queries.map(async (q) => {
         const expr = q.expr.replaceAll('$host', promString(host)).replaceAll('$w', w);
         const series = await queryRange(expr, start, end, step, { signal: ctx.signal });
-        return series.map((s) => ({ name: q.name(s.labels) || '(none)', points: s.points }));
+        return series.map((s) => ({ name: q.name(s.labels) || '(none)', points: s.points, color: q.color }))
+          .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
       }));
-      chart.setData(parts.flat().sort((a, b) => (def.stacked ? 0 : a.name.localeCompare(b.name))), start, end);
+      chart.setData(parts.flat(), start, end);
     } catch (e) {
       if (e.name === 'AbortError') throw e;
       chart.setError(`Query failed: ${e.message}`);

@@ -51,7 +51,7 @@ export function mount(root, ctx) {
     }
     if (!hosts.length) {
       replace(summary, 'No hosts yet');
-      replace(body, installHint());
+      replace(body, h('div.card', installHint()));
       ctx.ready();
       return;
     }
@@ -106,6 +106,8 @@ export function mount(root, ctx) {
     });
   }
 
+  const mark = (active) => h('span.sort-mark', active ? (sort.dir === 'asc' ? '▲' : '▼') : '');
+
   function draw() {
     sortRows();
     const head = h('tr', COLUMNS.map((c) => {
@@ -122,7 +124,7 @@ export function mount(root, ctx) {
           ctx.setParams({ sort: sort.key, dir: sort.dir });
           draw();
         },
-      }, c.label, h('span.sort-mark', active ? (sort.dir === 'asc' ? '▲' : '▼') : '')));
+      }, c.type === 'num' ? mark(active) : null, c.label, c.type === 'num' ? null : mark(active)));
     }));
     const now = Date.now();
     const trs = rows.map((r) => {
@@ -146,7 +148,7 @@ export function mount(root, ctx) {
               r.cpus ? h('span.muted.small', ` / ${r.cpus} CPU${r.cpus === 1 ? '' : 's'}`) : null)),
         h('td.spark-cell', spark),
         h('td.num', { title: formatDateTime(r.last_seen) }, formatAgo(r.last_seen, now)),
-        h('td.num', formatNumber(r.log_lines, 1)));
+        h('td.num', r.log_lines.toLocaleString('en-US')));
       const points = drawSparkline(spark, r.spark, { start: now - SPARK_RANGE_MS, end: now, max: 10 });
       spark.dataset.points = String(points);
       return tr;
