@@ -56,7 +56,7 @@ cat <<MSG
   hivewatch is running: a collector on $URL (data: $DATA_DIR/collector/hivewatch.db)
   and a local agent shipping this host's metrics every 10 s.
 
-  Dashboard: $URL/  (the web dashboard is not built yet; the API and CLI below work)
+  Dashboard: $URL/  (when it asks for a token, paste the read token: $HIVEWATCH_TOKEN)
   Hosts:     HIVEWATCH_URL=$URL HIVEWATCH_TOKEN=$HIVEWATCH_TOKEN $BUILD_DIR/cli/hivewatch hosts
   Logs:      HIVEWATCH_URL=$URL HIVEWATCH_TOKEN=$HIVEWATCH_TOKEN $BUILD_DIR/cli/hivewatch logs --since 1h
   Push:      curl -H "Authorization: Bearer $HIVEWATCH_INGEST_TOKEN" -H 'Content-Type: application/json' \\

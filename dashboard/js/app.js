@@ -1,6 +1,7 @@
 // The dashboard shell: hash routes (#/hosts, #/host/<name>, #/logs, #/metrics), the shared time
 // range and auto-refresh, the token dialog, and each page's lifecycle. A page module exports
-// mount(root, ctx) returning {refresh(), destroy()}; ctx gives it its URL parameters, the time
+// mount(root, ctx) returning {refresh({auto}), destroy()} (auto: a timer, not the user, asked);
+// ctx gives it its URL parameters, the time
 // range, an AbortSignal that fires when the page is left, and ready(), which marks the first
 // complete render (for the browser tests and the Performance API figures).
 
@@ -43,7 +44,7 @@ function scheduleRefresh() {
   if (!choice.ms) return;
   refreshTimer = setInterval(() => {
     if (document.visibilityState !== 'visible' || !current || current.busy) return;
-    if (current.page && current.page.refresh) current.refresh();
+    if (current.page && current.page.refresh) current.refresh({ auto: true });
   }, choice.ms);
 }
 
@@ -70,10 +71,10 @@ function render() {
     pickers: [],
     readyMarked: false,
   };
-  state.refresh = async () => {
+  state.refresh = async (opts = {}) => {
     state.busy = true;
     try {
-      await state.page.refresh();
+      await state.page.refresh(opts);
     } finally {
       state.busy = false;
     }

@@ -223,25 +223,39 @@ export function mount(root, ctx) {
     return page;
   }
 
+  function histogramBuckets() {
+    return Math.max(20, Math.min(200, Math.floor((histogramSlot.clientWidth || 900) / 9)));
+  }
+
+  async function loadHistogram(signal) {
+    const range = resolveRange(ctx.range);
+    const hist = await api('/api/v1/logs/histogram',
+      { ...filterParams(), start: range.start, end: range.end, buckets: histogramBuckets() }, { signal });
+    histogram.setData(hist);
+    const total = hist.total;
+    replace(summary, h('span#log-total', { dataset: { total: String(total) } },
+      `${total.toLocaleString('en-US')} matching ${total === 1 ? 'line' : 'lines'}`), ` in ${describeRange(ctx.range)}`);
+    return hist;
+  }
+
+  async function updateHistogram() {
+    try {
+      await loadHistogram(ctx.signal);
+    } catch (e) {
+      if (e.name !== 'AbortError') replace(status, errorBox('Could not count the matching lines', e));
+    }
+  }
+
   async function search() {
     saveParams();
     if (live) setLive(true);  // follow the new filters
     if (searchAbort) searchAbort.abort();
     searchAbort = new AbortController();
     ctx.signal.addEventListener('abort', () => searchAbort.abort(), { once: true });
-    const range = resolveRange(ctx.range);
     resultsCard.classList.add('busy');
     replace(status);
-    const buckets = Math.max(20, Math.min(200, Math.floor((histogramSlot.clientWidth || 900) / 9)));
     try {
-      const [hist, page] = await Promise.all([
-        api('/api/v1/logs/histogram', { ...filterParams(), start: range.start, end: range.end, buckets }, { signal: searchAbort.signal }),
-        loadPage(true),
-      ]);
-      histogram.setData(hist);
-      const total = hist.total;
-      replace(summary, h('span#log-total', { dataset: { total: String(total) } },
-        `${total.toLocaleString('en-US')} matching ${total === 1 ? 'line' : 'lines'}`), ` in ${describeRange(ctx.range)}`);
+      const [, page] = await Promise.all([loadHistogram(searchAbort.signal), loadPage(true)]);
       if (!page.logs.length) {
         const hosts = await loadHosts();
         if (hosts && !hosts.length) {
@@ -332,8 +346,13 @@ export function mount(root, ctx) {
 
   loadHosts().then(() => search()).catch(() => {});
   return {
-    refresh() {
+    refresh({ auto } = {}) {
       if (live) return Promise.resolve();  // the tail keeps the list current
+      // A timer must not throw away what the reader is looking at: pages loaded, rows opened,
+      // a scrolled list. Then only the volume and the count are brought up to date.
+      const reading = nextCursor && shown > Number(limitSelect.value) ||
+        results.querySelector('.log-detail') || window.scrollY > 200;
+      if (auto && reading) return updateHistogram();
       return search();
     },
     destroy() {
