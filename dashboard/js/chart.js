@@ -423,6 +423,10 @@ export class TimeChart {
     }
     rows.sort((a, b) => (b.value || 0) - (a.value || 0));
     const shown = rows.slice(0, 12);
+    const total = this.opts.stacked && rows.length > 1
+      ? h('div.tooltip-row.tooltip-total', h('span.swatch'), h('span.tooltip-name', 'total'),
+          h('span.tooltip-value', formatUnit(rows.reduce((acc, r) => acc + (Number.isFinite(r.value) ? r.value : 0), 0), this.opts.unit, 2)))
+      : null;
     replace(this.tooltip,
       h('div.tooltip-time', formatDateTime(snapT)),
       shown.map((r) => {
@@ -431,7 +435,8 @@ export class TimeChart {
         return h('div.tooltip-row', sw, h('span.tooltip-name', r.name),
                  h('span.tooltip-value', formatUnit(r.value, this.opts.unit, 2)));
       }),
-      rows.length > shown.length ? h('div.tooltip-more', `+${rows.length - shown.length} more`) : null);
+      rows.length > shown.length ? h('div.tooltip-more', `+${rows.length - shown.length} more`) : null,
+      total);
     this.tooltip.hidden = false;
     const tw = this.tooltip.offsetWidth;
     const left = px + 14 + tw > this.plot.clientWidth ? px - 14 - tw : px + 14;

@@ -12,7 +12,12 @@ import { emptyState, errorBox, hostStatus, levelBadge, pageHeader, promString, s
 const CHARTS = [
   {
     id: 'cpu', title: 'CPU busy by mode', unit: 'percent', stacked: true,
-    queries: [{ expr: '100 * avg by (mode) (rate(node_cpu_seconds_total{host=$host,mode!="idle"}[$w]))', name: (l) => l.mode }],
+    queries: [{
+      expr: '100 * avg by (mode) (rate(node_cpu_seconds_total{host=$host,mode!="idle"}[$w]))',
+      name: (l) => l.mode,
+      // Stacked from the bottom in the usual order; unknown modes after these.
+      order: ['user', 'nice', 'system', 'iowait', 'irq', 'softirq', 'steal', 'guest', 'guest_nice'],
+    }],
   },
   {
     id: 'memory', title: 'Memory', unit: 'bytes',
@@ -84,8 +89,9 @@ export function mount(root, ctx) {
       const parts = await Promise.all(def.queries.map(async (q) => {
         const expr = q.expr.replaceAll('$host', promString(host)).replaceAll('$w', w);
         const series = await queryRange(expr, start, end, step, { signal: ctx.signal });
+        const rank = (name) => (q.order && q.order.includes(name) ? q.order.indexOf(name) : Infinity);
         return series.map((s) => ({ name: q.name(s.labels) || '(none)', points: s.points, color: q.color }))
-          .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+          .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name, undefined, { numeric: true }));
       }));
       chart.setData(parts.flat(), start, end);
     } catch (e) {
