@@ -50,8 +50,8 @@ export function describeRange(range) {
 }
 
 // A query step giving about `points` points over the range, a whole number of seconds and at
-// least `minStepMs` (the agents' interval: finer steps only repeat samples).
-export function stepFor(start, end, points = 300, minStepMs = 10e3) {
+// least `minStepMs`.
+export function stepFor(start, end, points = 300, minStepMs = 1000) {
   const raw = Math.max(minStepMs, (end - start) / points);
   const nice = [1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800,
                 21600, 43200, 86400].map((s) => s * 1000);

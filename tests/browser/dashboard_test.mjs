@@ -11,7 +11,7 @@ import {
   pushSamples, screenshotPath, waitFor,
 } from './support/harness.mjs';
 
-let collector, browser, context, readToken, ingestToken, samples;
+let collector, browser, context, readToken, ingestToken, samples, agentsStarted;
 const VIEWPORT = { width: 1440, height: 900 };
 
 before(async () => {
@@ -24,6 +24,7 @@ before(async () => {
   samples = loadSamples(base);
   await pushSamples(collector, samples, ingestToken);
   // Real agents on this machine, reporting as the two sample hosts plus one of their own.
+  agentsStarted = Date.now();
   for (const host of ['web1', 'data1', 'build-01']) {
     await collector.runAgent({ host, token: ingestToken, interval: '1s', cycles: 5 });
   }
@@ -76,7 +77,8 @@ test('Hosts lists every host with status, metrics and a drawn sparkline', async 
 
 test('Host draws every chart, shows values on hover and lists the host\'s errors', async () => {
   const page = await newPage(context);
-  await openPage(page, collector.url, '#/host/web1?range=15m', 'host');
+  // A window around the agents' data (seconds old), so that the charts span the whole width.
+  await openPage(page, collector.url, `#/host/web1?from=${agentsStarted - 2000}&to=${Date.now() + 1000}`, 'host');
   const states = await page.$$eval('section.chart-card .chart', (cs) => cs.map((c) => c.dataset.state));
   assert.deepEqual(states, ['drawn', 'drawn', 'drawn', 'drawn', 'drawn', 'drawn']);
   const pixels = await colouredPixels(page, 'section.chart-card canvas.chart-canvas');
@@ -165,6 +167,28 @@ test('host, service and level filters narrow the results', async () => {
   assert.match(page.url(), /host=data1/);
   assert.match(page.url(), /level=warning/);
   await page.screenshot({ path: screenshotPath('logs-filtered') });
+  assertNoProblems(page);
+  await page.close();
+});
+
+test('dragging across the volume histogram zooms the search into that time', async () => {
+  const page = await newPage(context);
+  await openPage(page, collector.url, '#/logs', 'logs');
+  const box = await page.locator('.histogram canvas.chart-overlay').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.55, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => /from=\d+&to=\d+/.test(location.hash));
+  const params = new URLSearchParams(page.url().split('?')[1]);
+  const from = Number(params.get('from')), to = Number(params.get('to'));
+  const expected = samples.filter((l) => l.ts >= from && l.ts < to).length;
+  assert.ok(expected > 0 && expected < samples.length, `${expected} lines in the zoomed window`);
+  await waitFor(async () => (await page.$eval('#log-total', (el) => Number(el.dataset.total))) === expected,
+    10000, 'the zoomed total');
+  const times = await page.$$eval('#log-results .log-row', (rows) => rows.length);
+  assert.equal(times, Math.min(100, expected));
+  assert.equal(await page.getAttribute('button.seg[data-range="custom"]', 'aria-pressed'), 'true');
   assertNoProblems(page);
   await page.close();
 });

@@ -4,7 +4,7 @@
 import { h, replace } from '../dom.js';
 import { api, queryInstant, queryRange } from '../api.js';
 import { drawSparkline } from '../chart.js';
-import { formatAgo, formatDateTime, formatNumber } from '../format.js';
+import { formatAgo, formatDateTime, formatDuration, formatNumber } from '../format.js';
 import { errorBox, hostStatus, installHint, meter, pageHeader, statusPill, loading } from '../ui.js';
 
 const QUERIES = {
@@ -16,7 +16,7 @@ const QUERIES = {
 };
 const SPARK_QUERY = QUERIES.cpu;
 const SPARK_RANGE_MS = 3600e3;
-const SPARK_STEP_MS = 60e3;
+const SPARK_POINTS = 60;
 
 const COLUMNS = [
   { key: 'host', label: 'Host', type: 'text' },
@@ -25,7 +25,7 @@ const COLUMNS = [
   { key: 'mem', label: 'Memory', type: 'num' },
   { key: 'fs', label: 'Fullest disk', type: 'num' },
   { key: 'load', label: 'Load (1 min)', type: 'num' },
-  { key: 'spark', label: 'CPU, last hour', sortable: false },
+  { key: 'spark', label: 'CPU', sortable: false },  // the last hour, or since the first push
   { key: 'last_seen', label: 'Last seen', type: 'num' },
   { key: 'log_lines', label: 'Log lines', type: 'num' },
 ];
@@ -37,6 +37,7 @@ export function mount(root, ctx) {
   root.append(pageHeader('Hosts', { subtitle: summary }), body);
   let rows = [];
   let metricsError = null;
+  let sparkWindow = null;
   let sort = { key: ctx.params.get('sort') || 'host', dir: ctx.params.get('dir') || 'asc' };
 
   async function refresh() {
@@ -56,6 +57,10 @@ export function mount(root, ctx) {
       return;
     }
     const now = Date.now();
+    // The sparklines cover the last hour, or less while every host is younger than that, so a
+    // new installation shows its first minutes at once.
+    const sparkStart = Math.max(now - SPARK_RANGE_MS, Math.min(...hosts.map((x) => x.first_seen)) - 1000);
+    const sparkStep = Math.max(1000, Math.round((now - sparkStart) / SPARK_POINTS / 1000) * 1000);
     const byHost = new Map(hosts.map((x) => [x.host, {
       ...x, status: hostStatus(x.last_seen, now), spark: [],
     }]));
@@ -63,7 +68,7 @@ export function mount(root, ctx) {
     const results = await Promise.allSettled([
       ...Object.entries(QUERIES).map(([key, q]) => queryInstant(q, now, { signal: ctx.signal })
         .then((list) => ({ key, list }))),
-      queryRange(SPARK_QUERY, now - SPARK_RANGE_MS, now, SPARK_STEP_MS, { signal: ctx.signal })
+      queryRange(SPARK_QUERY, sparkStart, now, sparkStep, { signal: ctx.signal })
         .then((list) => ({ key: 'spark', list })),
     ]);
     if (ctx.signal.aborted) return;
@@ -82,6 +87,7 @@ export function mount(root, ctx) {
       }
     }
     rows = [...byHost.values()];
+    sparkWindow = { start: sparkStart, end: now };
     const counts = { up: 0, stale: 0, down: 0 };
     for (const r of rows) counts[r.status]++;
     replace(summary, `${rows.length} ${rows.length === 1 ? 'host' : 'hosts'} · `,
@@ -111,7 +117,11 @@ export function mount(root, ctx) {
   function draw() {
     sortRows();
     const head = h('tr', COLUMNS.map((c) => {
-      if (c.sortable === false) return h('th', { scope: 'col' }, c.label);
+      if (c.key === 'spark') {
+        const span = sparkWindow ? sparkWindow.end - sparkWindow.start : SPARK_RANGE_MS;
+        const last = span >= SPARK_RANGE_MS - 60e3 ? 'hour' : formatDuration(Math.round(span / 1000) * 1000);
+        return h('th', { scope: 'col' }, `CPU, last ${last}`);
+      }
       const active = sort.key === c.key;
       return h(`th.${c.type === 'num' ? 'num' : 'txt'}`, {
         scope: 'col',
@@ -149,7 +159,7 @@ export function mount(root, ctx) {
         h('td.spark-cell', spark),
         h('td.num', { title: formatDateTime(r.last_seen) }, formatAgo(r.last_seen, now)),
         h('td.num', r.log_lines.toLocaleString('en-US')));
-      const points = drawSparkline(spark, r.spark, { start: now - SPARK_RANGE_MS, end: now, max: 10 });
+      const points = drawSparkline(spark, r.spark, { start: sparkWindow.start, end: sparkWindow.end, max: 10 });
       spark.dataset.points = String(points);
       return tr;
     });

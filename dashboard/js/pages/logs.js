@@ -208,11 +208,14 @@ export function mount(root, ctx) {
       : shown ? h('span.muted.small', 'End of results.') : null);
   }
 
-  async function loadPage(first) {
+  function fetchPage(first, signal) {
     const range = resolveRange(ctx.range);
     const query = { ...filterParams(), start: range.start, end: range.end, limit: limitSelect.value };
     if (!first) query.cursor = nextCursor;
-    const page = await api('/api/v1/logs', query, { signal: searchAbort.signal });
+    return api('/api/v1/logs', query, { signal });
+  }
+
+  function renderPage(page, first) {
     if (first) {
       replace(results);
       shown = 0;
@@ -220,27 +223,36 @@ export function mount(root, ctx) {
     nextCursor = page.next;
     appendRows(page.logs);
     renderMore();
-    return page;
+  }
+
+  async function loadPage(first) {
+    try {
+      renderPage(await fetchPage(first, searchAbort.signal), first);
+    } catch (e) {
+      if (e.name !== 'AbortError') replace(status, errorBox('Could not load more lines', e));
+    }
   }
 
   function histogramBuckets() {
     return Math.max(20, Math.min(200, Math.floor((histogramSlot.clientWidth || 900) / 9)));
   }
 
-  async function loadHistogram(signal) {
+  function fetchHistogram(signal) {
     const range = resolveRange(ctx.range);
-    const hist = await api('/api/v1/logs/histogram',
+    return api('/api/v1/logs/histogram',
       { ...filterParams(), start: range.start, end: range.end, buckets: histogramBuckets() }, { signal });
+  }
+
+  function renderHistogram(hist) {
     histogram.setData(hist);
     const total = hist.total;
     replace(summary, h('span#log-total', { dataset: { total: String(total) } },
       `${total.toLocaleString('en-US')} matching ${total === 1 ? 'line' : 'lines'}`), ` in ${describeRange(ctx.range)}`);
-    return hist;
   }
 
   async function updateHistogram() {
     try {
-      await loadHistogram(ctx.signal);
+      renderHistogram(await fetchHistogram(ctx.signal));
     } catch (e) {
       if (e.name !== 'AbortError') replace(status, errorBox('Could not count the matching lines', e));
     }
@@ -255,7 +267,10 @@ export function mount(root, ctx) {
     resultsCard.classList.add('busy');
     replace(status);
     try {
-      const [, page] = await Promise.all([loadHistogram(searchAbort.signal), loadPage(true)]);
+      // Both answers are shown together, so the count always describes the rows below it.
+      const [hist, page] = await Promise.all([fetchHistogram(searchAbort.signal), fetchPage(true, searchAbort.signal)]);
+      renderHistogram(hist);
+      renderPage(page, true);
       if (!page.logs.length) {
         const hosts = await loadHosts();
         if (hosts && !hosts.length) {
