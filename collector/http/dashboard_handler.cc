@@ -2,11 +2,17 @@
 // cmake/EmbedFiles.cmake): GET / is dashboard/index.html, GET /ui/<path> is dashboard/<path>.
 // Every answer carries an ETag (the file's SHA-256) and Cache-Control: no-cache, so browsers
 // revalidate and get a bodyless 304 until the collector is upgraded; nothing is ever stale.
+// Text files go gzip-compressed to clients that accept it (compressed once, then kept).
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "collector/http/embedded_files.h"
 #include "collector/http/handlers.h"
+#include "common/gzip.h"
 
 namespace hivewatch {
 namespace {
@@ -45,6 +51,46 @@ bool EtagMatches(const std::string& if_none_match, const std::string& etag) {
   return false;
 }
 
+// True when the Accept-Encoding header lists gzip (or *) with a non-zero quality.
+bool AcceptsGzip(const std::string& accept_encoding) {
+  size_t pos = 0;
+  while (pos < accept_encoding.size()) {
+    size_t comma = accept_encoding.find(',', pos);
+    std::string item;
+    for (size_t i = pos; i < std::min(comma, accept_encoding.size()); ++i) {
+      char c = accept_encoding[i];
+      if (c != ' ' && c != '\t')
+        item += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    const size_t semicolon = item.find(';');
+    const std::string coding = item.substr(0, semicolon);
+    double quality = 1;
+    if (semicolon != std::string::npos) {
+      const size_t q = item.find("q=", semicolon);
+      if (q != std::string::npos) quality = std::strtod(item.c_str() + q + 2, nullptr);
+    }
+    if ((coding == "gzip" || coding == "x-gzip" || coding == "*") && quality > 0) return true;
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+bool Compressible(std::string_view content_type) {
+  return content_type.rfind("text/", 0) == 0 || content_type.rfind("image/svg", 0) == 0 ||
+         content_type == "application/json";
+}
+
+// The gzip form of an embedded file, made on first use and kept (the files never change).
+const std::string& Gzipped(const std::string& path, std::string_view content) {
+  static std::mutex mu;
+  static std::map<std::string, std::string> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(path);
+  if (it == cache.end()) it = cache.emplace(path, Gzip(content, 9)).first;
+  return it->second;
+}
+
 HttpResponse ServeFile(const HttpRequest& request, const std::string& embedded_path) {
   std::optional<EmbeddedFile> file = FindEmbeddedFile(embedded_path);
   if (!file) throw HttpError(404, "no such file: " + request.path);
@@ -60,6 +106,14 @@ HttpResponse ServeFile(const HttpRequest& request, const std::string& embedded_p
   if (EtagMatches(request.Header("if-none-match"), etag)) {
     response.status = 304;
     return response;
+  }
+  if (Compressible(response.content_type)) {
+    response.headers.emplace_back("Vary", "Accept-Encoding");
+    if (AcceptsGzip(request.Header("accept-encoding"))) {
+      response.headers.emplace_back("Content-Encoding", "gzip");
+      response.body = Gzipped(embedded_path, file->content);
+      return response;
+    }
   }
   response.body = std::string(file->content);
   return response;

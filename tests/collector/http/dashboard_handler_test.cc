@@ -3,6 +3,7 @@
 
 #include "collector/http/embedded_files.h"
 #include "collector/http/handlers.h"
+#include "common/gzip.h"
 
 using namespace hivewatch;
 
@@ -85,4 +86,29 @@ TEST_CASE("content types follow the file extension", "[dashboard]") {
   CHECK(ContentTypeForPath("x.woff2") == "font/woff2");
   CHECK(ContentTypeForPath("x.bin") == "application/octet-stream");
   CHECK(ContentTypeForPath("html") == "application/octet-stream");
+}
+
+TEST_CASE("text files go gzip-compressed to clients that accept it", "[dashboard]") {
+  HandlerContext ctx;
+  const std::string plain = std::string(FindEmbeddedFile("dashboard/js/app.js")->content);
+  for (const char* accept : {"gzip", "gzip, deflate, br", "br;q=1.0, gzip;q=0.8"}) {
+    INFO(accept);
+    HttpRequest r = Get("/ui/js/app.js");
+    r.headers["accept-encoding"] = accept;
+    HttpResponse js = HandleDashboard(r, ctx);
+    CHECK(Header(js, "Content-Encoding") == "gzip");
+    CHECK(Header(js, "Vary") == "Accept-Encoding");
+    CHECK(js.body.size() < plain.size());
+    auto inflated = Gunzip(js.body, 1 << 24);
+    REQUIRE(inflated.ok());
+    CHECK(*inflated == plain);
+  }
+  for (const char* accept : {"", "br", "gzip;q=0", "identity"}) {
+    INFO(accept);
+    HttpRequest r = Get("/ui/js/app.js");
+    r.headers["accept-encoding"] = accept;
+    HttpResponse js = HandleDashboard(r, ctx);
+    CHECK(Header(js, "Content-Encoding").empty());
+    CHECK(js.body == plain);
+  }
 }
