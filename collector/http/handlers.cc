@@ -15,10 +15,17 @@ void AddRoutes(Router* router, const HandlerContext* ctx) {
   router->Add("GET", "/api/v1/logs/tail", Scope::kRead, bind(HandleLogsTail));
   router->Add("GET", "/api/v1/logs/histogram", Scope::kRead, bind(HandleLogsHistogram));
   router->Add("GET", "/api/v1/hosts", Scope::kRead, bind(HandleHosts));
+  // Prometheus-compatible metric reads (metric_handlers.cc); Prometheus takes GET and POST.
+  for (const char* method : {"GET", "POST"}) {
+    router->Add(method, "/api/v1/query", Scope::kRead, bind(HandlePromQuery));
+    router->Add(method, "/api/v1/query_range", Scope::kRead, bind(HandlePromQueryRange));
+    router->Add(method, "/api/v1/series", Scope::kRead, bind(HandlePromSeries));
+    router->Add(method, "/api/v1/labels", Scope::kRead, bind(HandlePromLabels));
+  }
+  router->Add("GET", "/api/v1/label/*/values", Scope::kRead, bind(HandlePromLabelValues));
 
-  router->Add("GET", "/healthz", Scope::kNoScope, [](const HttpRequest&) {
-    return HttpResponse::Json(R"({"status":"ok"})");
-  });
+  router->Add("GET", "/healthz", Scope::kNoScope,
+              [](const HttpRequest&) { return HttpResponse::Json(R"({"status":"ok"})"); });
   router->Add("GET", "/readyz", Scope::kNoScope, [ctx](const HttpRequest&) {
     if (!ctx->storage->Ready()) {
       return HttpResponse::Json(R"({"status":"unavailable","error":"storage is not ready"})", 503);

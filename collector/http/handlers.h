@@ -25,6 +25,12 @@ HttpResponse HandlePush(const HttpRequest& request, const HandlerContext& ctx);
 // query_handlers.cc
 HttpResponse HandleLogs(const HttpRequest& request, const HandlerContext& ctx);
 HttpResponse HandleHosts(const HttpRequest& request, const HandlerContext& ctx);
+// metric_handlers.cc: the Prometheus-compatible read API.
+HttpResponse HandlePromQuery(const HttpRequest& request, const HandlerContext& ctx);
+HttpResponse HandlePromQueryRange(const HttpRequest& request, const HandlerContext& ctx);
+HttpResponse HandlePromSeries(const HttpRequest& request, const HandlerContext& ctx);
+HttpResponse HandlePromLabels(const HttpRequest& request, const HandlerContext& ctx);
+HttpResponse HandlePromLabelValues(const HttpRequest& request, const HandlerContext& ctx);
 // Parses GET /api/v1/logs parameters into a LogQuery; throws HttpError(400) naming the parameter.
 LogQuery ParseLogQueryParams(const HttpRequest& request);
 

@@ -1,5 +1,8 @@
 #include "collector/http/router.h"
 
+#include <algorithm>
+#include <string_view>
+
 namespace hivewatch {
 
 void Router::Add(const std::string& method, const std::string& path, Scope required,
@@ -11,7 +14,20 @@ bool Router::Matches(const Route& route, const std::string& path) const {
   if (!route.path.empty() && route.path.back() == '*') {
     return path.compare(0, route.path.size() - 1, route.path, 0, route.path.size() - 1) == 0;
   }
-  return route.path == path;
+  if (route.path.find("/*/") == std::string::npos) return route.path == path;
+  // Segment by segment: a "*" segment matches any one non-empty segment.
+  size_t r = 0;
+  size_t p = 0;
+  while (r < route.path.size() && p < path.size()) {
+    const size_t r_end = std::min(route.path.find('/', r + 1), route.path.size());
+    const size_t p_end = std::min(path.find('/', p + 1), path.size());
+    const std::string_view want(route.path.data() + r, r_end - r);
+    const std::string_view got(path.data() + p, p_end - p);
+    if (want == "/*" ? got.size() < 2 : want != got) return false;
+    r = r_end;
+    p = p_end;
+  }
+  return r == route.path.size() && p == path.size();
 }
 
 HttpResponse Router::Dispatch(const HttpRequest& request) const {
@@ -20,8 +36,8 @@ HttpResponse Router::Dispatch(const HttpRequest& request) const {
   for (const Route& route : routes_) {
     if (!Matches(route, request.path)) continue;
     path_known = true;
-    bool method_ok = route.method == request.method ||
-                     (route.method == "GET" && request.method == "HEAD");
+    bool method_ok =
+        route.method == request.method || (route.method == "GET" && request.method == "HEAD");
     if (!method_ok) {
       allowed += (allowed.empty() ? "" : ", ") + route.method;
       continue;

@@ -26,7 +26,8 @@ class Router {
   explicit Router(Authorizer* authorizer) : authorizer_(authorizer) {}
 
   // `required` = kNoScope for public endpoints (health, OpenAPI). A path ending in '*' matches
-  // any path with that prefix.
+  // any path with that prefix; a "*" segment inside a path ("/api/v1/label/*/values") matches
+  // any one non-empty segment.
   void Add(const std::string& method, const std::string& path, Scope required, Handler handler);
 
   // Finds the route, checks auth, runs the handler. Throws HttpError (404/405/401/403 or the

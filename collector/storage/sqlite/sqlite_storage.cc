@@ -15,6 +15,7 @@
 #include "collector/storage/sqlite/sqlite_db.h"
 #include "collector/storage/sqlite/sqlite_fts.h"
 #include "collector/storage/sqlite/sqlite_log_reader.h"
+#include "collector/storage/sqlite/sqlite_metric_reader.h"
 #include "collector/storage/sqlite/sqlite_schema.h"
 #include "common/time_util.h"
 
@@ -532,16 +533,23 @@ Result<std::vector<HostInfo>> SqliteStorage::ListHosts() {
   return hosts;
 }
 
-// TODO(metric-queries): being implemented on the metrics-query branch (issue 5).
-Result<std::vector<SeriesSamples>> SqliteStorage::SelectSeries(const SeriesSelection&) {
-  return Unsupported("metric queries are not implemented yet");
+Result<std::vector<SeriesSamples>> SqliteStorage::SelectSeries(const SeriesSelection& selection) {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  return sqlite::SelectSeriesOn(**reader, selection);
 }
-Result<std::vector<Labels>> SqliteStorage::ListSeries(const SeriesSelection&) {
-  return Unsupported("metric queries are not implemented yet");
+
+Result<std::vector<Labels>> SqliteStorage::ListSeries(const SeriesSelection& selection) {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  return sqlite::ListSeriesOn(**reader, selection);
 }
-Result<std::vector<SeriesSamples>> SqliteStorage::LatestSamples(const std::vector<LabelMatcher>&,
-                                                                int64_t, int64_t) {
-  return Unsupported("metric queries are not implemented yet");
+
+Result<std::vector<SeriesSamples>> SqliteStorage::LatestSamples(
+    const std::vector<LabelMatcher>& matchers, int64_t at_ms, int64_t lookback_ms) {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  return sqlite::LatestSamplesOn(**reader, matchers, at_ms, lookback_ms);
 }
 
 Result<StorageStats> SqliteStorage::Stats() {

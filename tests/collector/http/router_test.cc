@@ -100,6 +100,23 @@ TEST_CASE("paths are matched exactly unless the route ends in '*'", "[router]") 
   CHECK(ErrorFrom([&] { router.Dispatch(Request("GET", "/API/v1/logs")); }).status() == 404);
 }
 
+TEST_CASE("a '*' segment inside a route matches exactly one non-empty segment", "[router]") {
+  Router router(nullptr);
+  router.Add("GET", "/api/v1/labels", Scope::kNoScope, Named("labels"));
+  router.Add("GET", "/api/v1/label/*/values", Scope::kNoScope, Named("values"));
+
+  CHECK(router.Dispatch(Request("GET", "/api/v1/label/job/values")).body == "values");
+  CHECK(router.Dispatch(Request("GET", "/api/v1/label/__name__/values")).body == "values");
+  CHECK(router.Dispatch(Request("GET", "/api/v1/labels")).body == "labels");
+  CHECK(router.RouteName(Request("GET", "/api/v1/label/host/values")) == "/api/v1/label/*/values");
+  for (const char* path :
+       {"/api/v1/label//values", "/api/v1/label/values", "/api/v1/label/a/b/values",
+        "/api/v1/label/job/values/", "/api/v1/label/job/valuesx", "/api/v1/label/job"}) {
+    INFO(path);
+    CHECK(ErrorFrom([&] { router.Dispatch(Request("GET", path)); }).status() == 404);
+  }
+}
+
 TEST_CASE("an unknown path is a 404 naming the path", "[router]") {
   FakeAuthorizer auth(Scopes::All());
   Router router(&auth);

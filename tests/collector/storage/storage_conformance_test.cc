@@ -11,12 +11,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <map>
 #include <optional>
 #include <random>
+#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -35,7 +37,6 @@ using hivewatch::testing::TempDir;
 namespace {
 
 namespace fs = std::filesystem;
-
 
 // ---- Backends -------------------------------------------------------------------------------
 
@@ -977,6 +978,394 @@ TEMPLATE_TEST_CASE("searching real log lines finds exactly the lines that contai
     INFO("q=" << c.q << " service=" << (c.service ? c.service : "any"));
     CHECK(expected > 0);  // otherwise the case proves nothing
     CHECK(QueryAll(t.storage(), query).size() == expected);
+  }
+}
+
+// ---- Metric reads ---------------------------------------------------------------------------
+
+MetricSeries Series(std::string name, Labels labels, std::vector<Sample> samples,
+                    MetricType type = MetricType::kGauge) {
+  MetricSeries series;
+  series.name = std::move(name);
+  series.type = type;
+  series.labels = std::move(labels);
+  series.samples = std::move(samples);
+  return series;
+}
+
+LabelMatcher Match(std::string name, LabelMatcher::Op op, std::string value) {
+  return LabelMatcher{std::move(name), op, std::move(value)};
+}
+constexpr auto kEq = LabelMatcher::Op::kEq;
+constexpr auto kNe = LabelMatcher::Op::kNe;
+constexpr auto kRe = LabelMatcher::Op::kRe;
+constexpr auto kNre = LabelMatcher::Op::kNre;
+
+SeriesSelection Select(std::vector<LabelMatcher> matchers, int64_t start_ms = 0,
+                       int64_t end_ms = INT64_MAX) {
+  SeriesSelection selection;
+  selection.matchers = std::move(matchers);
+  selection.start_ms = start_ms;
+  selection.end_ms = end_ms;
+  return selection;
+}
+
+std::vector<SeriesSamples> SelectOk(Storage& storage, const SeriesSelection& selection) {
+  auto series = storage.SelectSeries(selection);
+  if (!series.ok()) FAIL("SelectSeries: " << series.status().message());
+  return std::move(series).value();
+}
+
+std::vector<Labels> ListOk(Storage& storage, const SeriesSelection& selection) {
+  auto series = storage.ListSeries(selection);
+  if (!series.ok()) FAIL("ListSeries: " << series.status().message());
+  return std::move(series).value();
+}
+
+std::vector<std::string> HostsOf(const std::vector<SeriesSamples>& series) {
+  std::vector<std::string> hosts;
+  for (const SeriesSamples& s : series) hosts.push_back(s.labels.at("host"));
+  return hosts;
+}
+
+// Two hosts of node-exporter-like CPU counters and a memory gauge.
+template <typename T>
+void AppendCpuFixture(StorageTest<T>& t) {
+  for (const std::string host : {"web-1", "db-1"}) {
+    std::vector<MetricSeries> metrics;
+    for (const std::string mode : {"idle", "user", "system"}) {
+      metrics.push_back(Series("node_cpu_seconds_total", {{"cpu", "0"}, {"mode", mode}},
+                               {{kBase, 10}, {kBase + 10000, 20}, {kBase + 20000, 30}},
+                               MetricType::kCounter));
+    }
+    metrics.push_back(
+        Series("node_memory_MemAvailable_bytes", {}, {{kBase, 1e9}, {kBase + 10000, 2e9}}));
+    AppendNew(t.storage(), MakeBatch(host, "cpu-" + host, {}, metrics));
+  }
+}
+
+TEMPLATE_TEST_CASE("selected series carry __name__, host, their labels, type and samples",
+                   "[storage][metrics]", HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  AppendCpuFixture(t);
+  const auto series = SelectOk(
+      t.storage(),
+      Select({Match("__name__", kEq, "node_cpu_seconds_total"), Match("mode", kEq, "idle")}));
+  REQUIRE(series.size() == 2);
+  // Sorted by label set: cpu, host, mode, __name__ compare as a sorted map ("__name__" first).
+  CHECK(series[0].labels == Labels{{"__name__", "node_cpu_seconds_total"},
+                                   {"cpu", "0"},
+                                   {"host", "db-1"},
+                                   {"mode", "idle"}});
+  CHECK(series[1].labels.at("host") == "web-1");
+  CHECK(series[0].type == MetricType::kCounter);
+  REQUIRE(series[0].samples.size() == 3);
+  CHECK(series[0].samples[0].ts_ms == kBase);
+  CHECK(series[0].samples[0].value == 10);
+  CHECK(series[0].samples[2].ts_ms == kBase + 20000);
+  CHECK(series[0].samples[2].value == 30);
+
+  const auto memory =
+      SelectOk(t.storage(), Select({Match("__name__", kEq, "node_memory_MemAvailable_bytes")}));
+  REQUIRE(memory.size() == 2);
+  CHECK(memory[0].type == MetricType::kGauge);
+  CHECK(memory[0].labels ==
+        Labels{{"__name__", "node_memory_MemAvailable_bytes"}, {"host", "db-1"}});
+}
+
+TEMPLATE_TEST_CASE("the sample window includes both ends and drops series with nothing in it",
+                   "[storage][metrics]", HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  AppendCpuFixture(t);
+  auto series = SelectOk(t.storage(), Select({Match("__name__", kEq, "node_cpu_seconds_total"),
+                                              Match("host", kEq, "web-1")},
+                                             kBase + 10000, kBase + 20000));
+  REQUIRE(series.size() == 3);
+  for (const SeriesSamples& s : series) {
+    REQUIRE(s.samples.size() == 2);
+    CHECK(s.samples[0].ts_ms == kBase + 10000);
+    CHECK(s.samples[1].ts_ms == kBase + 20000);
+  }
+  // The memory gauge ends at kBase + 10000: absent from a later window.
+  CHECK(SelectOk(t.storage(), Select({Match("host", kEq, "web-1")}, kBase + 10001, kBase + 30000))
+            .size() == 3);
+  CHECK(SelectOk(t.storage(), Select({Match("host", kEq, "web-1")}, kBase + 20001, kBase + 30000))
+            .empty());
+  CHECK(SelectOk(t.storage(), Select({Match("host", kEq, "web-1")}, kBase + 1, kBase)).empty());
+}
+
+TEMPLATE_TEST_CASE("label matchers follow PromQL semantics", "[storage][metrics]",
+                   HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  AppendNew(
+      t.storage(),
+      MakeBatch("api-1", "1", {},
+                {Series("http_requests_total", {{"code", "200"}, {"path", "/a"}}, {{kBase, 1}}),
+                 Series("http_requests_total", {{"code", "500"}, {"path", "/a"}}, {{kBase, 2}}),
+                 Series("http_requests_total", {{"code", "404"}}, {{kBase, 3}}),
+                 Series("http_errors_total", {{"code", "500"}}, {{kBase, 4}})}));
+  AppendNew(t.storage(),
+            MakeBatch("api-22", "1", {},
+                      {Series("http_requests_total", {{"code", "200"}}, {{kBase, 5}})}));
+  auto values = [&](std::vector<LabelMatcher> matchers) {
+    std::vector<double> out;
+    for (const SeriesSamples& s : SelectOk(t.storage(), Select(std::move(matchers)))) {
+      out.push_back(s.samples.at(0).value);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using V = std::vector<double>;
+  const LabelMatcher requests = Match("__name__", kEq, "http_requests_total");
+  CHECK(values({requests}) == V{1, 2, 3, 5});
+  CHECK(values({requests, Match("code", kNe, "200")}) == V{2, 3});
+  CHECK(values({requests, Match("code", kRe, "2..|4..")}) == V{1, 3, 5});
+  CHECK(values({requests, Match("code", kNre, "2..")}) == V{2, 3});
+  // Regexes match the whole value, not a part of it.
+  CHECK(values({requests, Match("code", kRe, "0")}).empty());
+  CHECK(values({Match("host", kRe, "api-2")}).empty());
+  CHECK(values({Match("host", kRe, "api-2+")}) == V{5});
+  // An absent label matches as the empty string.
+  CHECK(values({requests, Match("path", kEq, "")}) == V{3, 5});
+  CHECK(values({requests, Match("path", kNe, "")}) == V{1, 2});
+  CHECK(values({requests, Match("path", kRe, "/a|")}) == V{1, 2, 3, 5});
+  CHECK(values({requests, Match("path", kNre, ".+")}) == V{3, 5});
+  // The metric name is a label like the others; several matchers on one label all hold.
+  CHECK(values({Match("__name__", kRe, "http_.*_total"), Match("code", kEq, "500")}) == V{2, 4});
+  CHECK(values({Match("__name__", kNe, "http_requests_total")}) == V{4});
+  CHECK(values({Match("code", kRe, "[0-9]+"), Match("code", kNre, "5.*")}) == V{1, 3, 5});
+  CHECK(values({requests, Match("host", kEq, "api-22")}) == V{5});
+  CHECK(values({requests, Match("host", kEq, "nope")}).empty());
+  CHECK(values({Match("__name__", kEq, "nope")}).empty());
+}
+
+TEMPLATE_TEST_CASE("an invalid regex matcher is refused naming it", "[storage][metrics]",
+                   HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  AppendCpuFixture(t);
+  for (auto op : {kRe, kNre}) {
+    auto series = t.storage().SelectSeries(Select({Match("mode", op, "(idle")}));
+    REQUIRE_FALSE(series.ok());
+    CHECK(series.status().code() == StatusCode::kInvalidArgument);
+    CHECK(series.status().message().find("(idle") != std::string::npos);
+    auto list = t.storage().ListSeries(Select({Match("mode", op, "[")}));
+    REQUIRE_FALSE(list.ok());
+    CHECK(list.status().code() == StatusCode::kInvalidArgument);
+    auto latest = t.storage().LatestSamples({Match("mode", op, "*")}, kBase, 300000);
+    REQUIRE_FALSE(latest.ok());
+    CHECK(latest.status().code() == StatusCode::kInvalidArgument);
+  }
+}
+
+TEMPLATE_TEST_CASE("the pushing agent's host overrides a pushed host label", "[storage][metrics]",
+                   HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  AppendNew(t.storage(),
+            MakeBatch("real-host", "1", {},
+                      {Series("up", {{"host", "spoofed"}, {"job", "x"}}, {{kBase, 1}})}));
+  const auto series = SelectOk(t.storage(), Select({Match("__name__", kEq, "up")}));
+  REQUIRE(series.size() == 1);
+  CHECK(series[0].labels == Labels{{"__name__", "up"}, {"host", "real-host"}, {"job", "x"}});
+  CHECK(SelectOk(t.storage(), Select({Match("host", kEq, "spoofed")})).empty());
+  CHECK(SelectOk(t.storage(), Select({Match("host", kEq, "real-host")})).size() == 1);
+}
+
+TEMPLATE_TEST_CASE("samples come back in time order across batches, a repeated one replaced",
+                   "[storage][metrics]", HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  AppendNew(t.storage(),
+            MakeBatch("h", "1", {}, {Series("g", {}, {{kBase + 3000, 3}, {kBase + 1000, 1}})}));
+  AppendNew(t.storage(),
+            MakeBatch("h", "2", {}, {Series("g", {}, {{kBase + 2000, 2}, {kBase + 3000, 30}})}));
+  AppendNew(t.storage(),
+            MakeBatch("h", "3", {}, {Series("g", {}, {{kBase, std::nan("")}, {kBase + 4000, 4}})}));
+  const auto series = SelectOk(t.storage(), Select({Match("__name__", kEq, "g")}));
+  REQUIRE(series.size() == 1);
+  const auto& s = series[0].samples;
+  REQUIRE(s.size() == 5);
+  CHECK(s[0].ts_ms == kBase);
+  CHECK(std::isnan(s[0].value));
+  for (int i = 1; i < 5; ++i) CHECK(s[i].ts_ms == kBase + i * 1000);
+  CHECK(s[1].value == 1);
+  CHECK(s[2].value == 2);
+  CHECK(s[3].value == 30);
+  CHECK(s[4].value == 4);
+}
+
+TEMPLATE_TEST_CASE("listing series gives label sets with samples in the window",
+                   "[storage][metrics]", HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  AppendCpuFixture(t);
+  const auto all = ListOk(t.storage(), Select({}));
+  REQUIRE(all.size() == 8);
+  CHECK(std::is_sorted(all.begin(), all.end()));
+  CHECK(all[0] == Labels{{"__name__", "node_cpu_seconds_total"},
+                         {"cpu", "0"},
+                         {"host", "db-1"},
+                         {"mode", "idle"}});
+  CHECK(ListOk(t.storage(), Select({Match("mode", kEq, "user")})).size() == 2);
+  CHECK(ListOk(t.storage(), Select({}, kBase + 15000, kBase + 25000)).size() == 6);
+  CHECK(ListOk(t.storage(), Select({}, kBase + 20001, kBase + 99999)).empty());
+  // The same answer as SelectSeries without the samples.
+  const auto selected = SelectOk(t.storage(), Select({Match("host", kEq, "db-1")}));
+  const auto listed = ListOk(t.storage(), Select({Match("host", kEq, "db-1")}));
+  REQUIRE(selected.size() == listed.size());
+  for (size_t i = 0; i < listed.size(); ++i) CHECK(selected[i].labels == listed[i]);
+}
+
+TEMPLATE_TEST_CASE("latest samples are the newest at or before the time within the lookback",
+                   "[storage][metrics]", HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  AppendNew(t.storage(),
+            MakeBatch("a", "1", {},
+                      {Series("temp", {}, {{kBase, 1}, {kBase + 10000, 2}, {kBase + 20000, 3}}),
+                       Series("load", {}, {{kBase, 7}})}));
+  AppendNew(t.storage(), MakeBatch("b", "1", {}, {Series("temp", {}, {{kBase + 5000, 10}})}));
+  auto latest = [&](int64_t at, int64_t lookback, std::vector<LabelMatcher> matchers = {}) {
+    auto result = t.storage().LatestSamples(matchers, at, lookback);
+    if (!result.ok()) FAIL("LatestSamples: " << result.status().message());
+    std::vector<std::string> out;
+    for (const SeriesSamples& s : *result) {
+      REQUIRE(s.samples.size() == 1);
+      out.push_back(s.labels.at("__name__") + "@" + s.labels.at("host") + "=" +
+                    std::to_string(static_cast<int>(s.samples[0].value)) + "/" +
+                    std::to_string(s.samples[0].ts_ms - kBase));
+    }
+    return out;
+  };
+  using S = std::vector<std::string>;
+  CHECK(latest(kBase + 15000, 300000) == S{"load@a=7/0", "temp@a=2/10000", "temp@b=10/5000"});
+  CHECK(latest(kBase + 15000, 300000, {Match("__name__", kEq, "temp")}) ==
+        S{"temp@a=2/10000", "temp@b=10/5000"});
+  CHECK(latest(kBase + 15000, 300000, {Match("host", kEq, "b")}) == S{"temp@b=10/5000"});
+  // The lookback bound is inclusive; nothing newer than `at` is returned.
+  CHECK(latest(kBase + 15000, 10000) == S{"temp@a=2/10000", "temp@b=10/5000"});
+  CHECK(latest(kBase + 15000, 9999) == S{"temp@a=2/10000"});
+  CHECK(latest(kBase + 99999, 1000).empty());
+  CHECK(latest(kBase - 1, 300000).empty());
+  CHECK(latest(kBase + 20000, 0) == S{"temp@a=3/20000"});
+}
+
+TEMPLATE_TEST_CASE("metric reads see series stored before a reopen", "[storage][metrics]",
+                   HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  AppendCpuFixture(t);
+  t.Reopen();
+  CHECK(HostsOf(SelectOk(t.storage(), Select({Match("mode", kEq, "user")}))) ==
+        std::vector<std::string>{"db-1", "web-1"});
+  AppendNew(t.storage(),
+            MakeBatch("web-1", "later", {},
+                      {Series("node_cpu_seconds_total", {{"cpu", "0"}, {"mode", "user"}},
+                              {{kBase + 30000, 40}}, MetricType::kCounter)}));
+  const auto series =
+      SelectOk(t.storage(), Select({Match("mode", kEq, "user"), Match("host", kEq, "web-1")}));
+  REQUIRE(series.size() == 1);
+  CHECK(series[0].samples.size() == 4);
+}
+
+// A model-checked test: random series and random matcher sets; SelectSeries, ListSeries and
+// LatestSamples must agree with a direct evaluation of the matchers over what was pushed.
+TEMPLATE_TEST_CASE("random metric selections agree with a plain model", "[storage][metrics]",
+                   HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  std::mt19937 rng(7);
+  auto pick = [&](const std::vector<std::string>& from) {
+    return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
+  };
+  const std::vector<std::string> names = {"cpu", "mem", "disk_io", "net_rx"};
+  const std::vector<std::string> hosts = {"h1", "h2", "h3"};
+  const std::vector<std::string> values = {"", "a", "b", "ab", "ba"};
+  std::map<Labels, std::map<int64_t, double>> model;
+  for (int b = 0; b < 30; ++b) {
+    const std::string host = pick(hosts);
+    std::vector<MetricSeries> metrics;
+    for (int m = 0; m < 5; ++m) {
+      Labels pushed;
+      for (const char* key : {"x", "y"}) {
+        const std::string v = pick(values);
+        if (!v.empty()) pushed[key] = v;
+      }
+      MetricSeries series = Series(pick(names), pushed, {});
+      std::set<int64_t> seen;
+      for (int s = 0; s < 4; ++s) {
+        const int64_t ts = kBase + std::uniform_int_distribution<int64_t>(0, 99)(rng) * 1000;
+        if (!seen.insert(ts).second) continue;
+        series.samples.push_back({ts, static_cast<double>(b * 100 + m * 10 + s)});
+      }
+      Labels full = pushed;
+      full["__name__"] = series.name;
+      full["host"] = host;
+      for (const Sample& s : series.samples) model[full][s.ts_ms] = s.value;
+      metrics.push_back(std::move(series));
+    }
+    AppendNew(t.storage(), MakeBatch(host, "rand-" + std::to_string(b), {}, metrics));
+  }
+  const std::vector<LabelMatcher::Op> ops = {kEq, kNe, kRe, kNre};
+  for (int q = 0; q < 200; ++q) {
+    std::vector<LabelMatcher> matchers;
+    const int count = std::uniform_int_distribution<int>(0, 3)(rng);
+    for (int i = 0; i < count; ++i) {
+      const std::string label = pick({"__name__", "host", "x", "y"});
+      const LabelMatcher::Op op = ops[std::uniform_int_distribution<size_t>(0, 3)(rng)];
+      std::string value = label == "__name__" ? pick(names)
+                          : label == "host"   ? pick(hosts)
+                                              : pick(values);
+      if (op == kRe || op == kNre) value = pick({value, value + "|a", "a.*", ".*b", "[ab]"});
+      matchers.push_back(Match(label, op, value));
+    }
+    const int64_t start = kBase + std::uniform_int_distribution<int64_t>(0, 99)(rng) * 1000;
+    const int64_t end = start + std::uniform_int_distribution<int64_t>(0, 50)(rng) * 1000;
+
+    auto holds = [&](const Labels& labels) {
+      for (const LabelMatcher& m : matchers) {
+        auto it = labels.find(m.name);
+        const std::string v = it == labels.end() ? "" : it->second;
+        const bool re = std::regex_match(v, std::regex(m.value));
+        const bool ok = m.op == kEq   ? v == m.value
+                        : m.op == kNe ? v != m.value
+                        : m.op == kRe ? re
+                                      : !re;
+        if (!ok) return false;
+      }
+      return true;
+    };
+    std::vector<SeriesSamples> want;
+    std::vector<SeriesSamples> want_latest;
+    for (const auto& [labels, samples] : model) {
+      if (!holds(labels)) continue;
+      SeriesSamples s;
+      s.labels = labels;
+      for (const auto& [ts, v] : samples) {
+        if (ts >= start && ts <= end) s.samples.push_back({ts, v});
+      }
+      if (!s.samples.empty()) {
+        want_latest.push_back(s);
+        want_latest.back().samples = {s.samples.back()};
+        want.push_back(std::move(s));
+      }
+    }
+    INFO("query " << q << " [" << start << ", " << end << "] with " << matchers.size()
+                  << " matchers");
+    const auto got = SelectOk(t.storage(), Select(matchers, start, end));
+    const auto listed = ListOk(t.storage(), Select(matchers, start, end));
+    auto latest = t.storage().LatestSamples(matchers, end, end - start);
+    REQUIRE(latest.ok());
+    REQUIRE(got.size() == want.size());
+    REQUIRE(listed.size() == want.size());
+    REQUIRE(latest->size() == want_latest.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      CHECK(got[i].labels == want[i].labels);
+      CHECK(listed[i] == want[i].labels);
+      CHECK((*latest)[i].labels == want[i].labels);
+      REQUIRE(got[i].samples.size() == want[i].samples.size());
+      for (size_t j = 0; j < want[i].samples.size(); ++j) {
+        CHECK(got[i].samples[j].ts_ms == want[i].samples[j].ts_ms);
+        CHECK(got[i].samples[j].value == want[i].samples[j].value);
+      }
+      REQUIRE((*latest)[i].samples.size() == 1);
+      CHECK((*latest)[i].samples[0].ts_ms == want_latest[i].samples[0].ts_ms);
+      CHECK((*latest)[i].samples[0].value == want_latest[i].samples[0].value);
+    }
   }
 }
 
