@@ -75,8 +75,8 @@ function setupCanvas(canvas, width, height) {
     canvas.width = w;
     canvas.height = ht;
   }
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
+  if (canvas.style.width !== `${width}px`) canvas.style.width = `${width}px`;
+  if (canvas.style.height !== `${height}px`) canvas.style.height = `${height}px`;
   const ctx = canvas.getContext('2d');
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   return ctx;
@@ -123,7 +123,16 @@ export class TimeChart {
     replace(container, this.root);
     this.overlay.addEventListener('mousemove', (e) => this.onHover(e));
     this.overlay.addEventListener('mouseleave', () => this.clearHover());
-    this.resizeObserver = new ResizeObserver(() => this.draw());
+    // The width comes from the observer, so drawing never forces a layout of the page (six
+    // charts each reading clientWidth after the previous one resized its canvas would).
+    this.width = 0;
+    this.resizeObserver = new ResizeObserver((entries) => {
+      const width = Math.floor(entries[entries.length - 1].contentRect.width);
+      if (width !== this.width) {
+        this.width = width;
+        this.draw();
+      }
+    });
     this.resizeObserver.observe(this.plot);
   }
 
@@ -132,7 +141,7 @@ export class TimeChart {
   }
 
   setLoading() {
-    if (!this.series.length) {
+    if (!this.series.length && this.message !== 'Loading…') {
       this.message = 'Loading…';
       this.messageIsError = false;
       this.draw();
@@ -201,11 +210,12 @@ export class TimeChart {
   }
 
   draw() {
-    const width = this.plot.clientWidth;
+    if (!this.width) this.width = this.plot.clientWidth;  // before the observer's first report
+    const width = this.width;
     const height = this.opts.height;
     if (!width) return;
     const ctx = setupCanvas(this.canvas, width, height);
-    setupCanvas(this.overlay, width, height);
+    this.clearHover();  // the overlay (sized on the first hover) would show stale values
     ctx.fillStyle = BG;
     ctx.fillRect(0, 0, width, height);
     ctx.font = FONT;
@@ -399,8 +409,9 @@ export class TimeChart {
       if (snapT === null || Math.abs(pt - t) < Math.abs(snapT - t)) snapT = pt;
     }
     if (snapT === null) return this.clearHover();
-    const ctx = setupCanvas(this.overlay, this.plot.clientWidth, this.opts.height);
-    ctx.clearRect(0, 0, this.plot.clientWidth, this.opts.height);
+    this.hovered = true;
+    const ctx = setupCanvas(this.overlay, this.width, this.opts.height);
+    ctx.clearRect(0, 0, this.width, this.opts.height);
     const px = Math.round(L.x(snapT)) + 0.5;
     ctx.strokeStyle = 'rgba(55,65,81,0.45)';
     ctx.lineWidth = 1;
@@ -439,13 +450,14 @@ export class TimeChart {
       total);
     this.tooltip.hidden = false;
     const tw = this.tooltip.offsetWidth;
-    const left = px + 14 + tw > this.plot.clientWidth ? px - 14 - tw : px + 14;
+    const left = px + 14 + tw > this.width ? px - 14 - tw : px + 14;
     this.tooltip.style.left = `${Math.max(0, left)}px`;
     this.tooltip.style.top = `${L.top + 4}px`;
   }
 
   clearHover() {
     this.tooltip.hidden = true;
+    if (!this.hovered) return;  // the overlay has no canvas memory until the first hover
     const ctx = this.overlay.getContext('2d');
     ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
   }
@@ -525,7 +537,14 @@ export class Histogram {
       if (!this.drag) this.drawOverlay();
     });
     window.addEventListener('mouseup', this.onUp = (e) => this.finishDrag(e));
-    this.resizeObserver = new ResizeObserver(() => this.draw());
+    this.width = 0;
+    this.resizeObserver = new ResizeObserver((entries) => {
+      const width = Math.floor(entries[entries.length - 1].contentRect.width);
+      if (width !== this.width) {
+        this.width = width;
+        this.draw();
+      }
+    });
     this.resizeObserver.observe(this.plot);
   }
 
@@ -541,7 +560,8 @@ export class Histogram {
   }
 
   geometry() {
-    const width = this.plot.clientWidth;
+    if (!this.width) this.width = this.plot.clientWidth;
+    const width = this.width;
     const left = 44, right = 10, top = 6, bottom = 20;
     return { width, left, top, pw: Math.max(10, width - left - right), ph: this.height - top - bottom };
   }
@@ -558,7 +578,6 @@ export class Histogram {
     const g = this.geometry();
     if (!g.width) return;
     const ctx = setupCanvas(this.canvas, g.width, this.height);
-    setupCanvas(this.overlay, g.width, this.height);
     ctx.fillStyle = BG;
     ctx.fillRect(0, 0, g.width, this.height);
     ctx.font = FONT;

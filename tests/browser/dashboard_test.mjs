@@ -93,6 +93,7 @@ test('Host draws every chart, shows values on hover and lists the host\'s errors
   await tooltip.waitFor({ state: 'visible' });
   const names = await tooltip.locator('.tooltip-name').allTextContents();
   assert.deepEqual(names.sort(), ['1 min', '15 min', '5 min']);
+  await page.screenshot({ path: screenshotPath('host'), fullPage: true });
 
   // Recent errors: web1's samples (Linux, OpenSSH) have no ERROR lines; data1's do.
   await openPage(page, collector.url, '#/host/data1?range=1h', 'host');
@@ -100,7 +101,6 @@ test('Host draws every chart, shows values on hover and lists the host\'s errors
   const expectedErrors = samples.filter((l) => l.host === 'data1' && ['error', 'critical'].includes(l.level));
   assert.equal(errorRows.length, Math.min(25, expectedErrors.length));
   assert.ok(errorRows.every((l) => l === 'error' || l === 'critical'));
-  await page.screenshot({ path: screenshotPath('host'), fullPage: true });
   assertNoProblems(page);
   await page.close();
 });
@@ -217,7 +217,7 @@ test('live tail shows a newly pushed line within 2 s', async () => {
 
 test('Metrics autocompletes metric names, charts a query and shows a bad query\'s error', async () => {
   const page = await newPage(context);
-  await openPage(page, collector.url, '#/metrics', 'metrics');
+  await openPage(page, collector.url, `#/metrics?from=${agentsStarted - 2000}&to=${Date.now() + 1000}`, 'metrics');
   await page.waitForFunction(() => Number(document.querySelector('.catalog')?.dataset.metrics) > 10);
   await page.fill('#metric-query', '');
   await page.type('#metric-query', 'node_lo');

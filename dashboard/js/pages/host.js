@@ -20,19 +20,28 @@ const CHARTS = [
     }],
   },
   {
+    // One query for both gauges; "used" (total - available) is computed here.
     id: 'memory', title: 'Memory', unit: 'bytes',
-    queries: [
-      { expr: 'node_memory_MemTotal_bytes{host=$host} - node_memory_MemAvailable_bytes{host=$host}', name: () => 'used' },
-      { expr: 'node_memory_MemTotal_bytes{host=$host}', name: () => 'total', color: '#9ca3af' },
-    ],
+    queries: [{
+      expr: '{__name__=~"node_memory_MemTotal_bytes|node_memory_MemAvailable_bytes",host=$host}',
+      name: (l) => l.__name__,
+    }],
+    transform: (series) => {
+      const total = series.find((s) => s.name === 'node_memory_MemTotal_bytes');
+      const avail = series.find((s) => s.name === 'node_memory_MemAvailable_bytes');
+      if (!total || !avail) return [];
+      const totals = new Map(total.points);
+      const used = avail.points.filter(([t]) => totals.has(t)).map(([t, v]) => [t, totals.get(t) - v]);
+      return [{ name: 'used', points: used }, { name: 'total', points: total.points, color: '#9ca3af' }];
+    },
   },
   {
     id: 'load', title: 'Load average', unit: '',
-    queries: [
-      { expr: 'node_load1{host=$host}', name: () => '1 min' },
-      { expr: 'node_load5{host=$host}', name: () => '5 min' },
-      { expr: 'node_load15{host=$host}', name: () => '15 min' },
-    ],
+    queries: [{
+      expr: '{__name__=~"node_load1|node_load5|node_load15",host=$host}',
+      name: (l) => ({ node_load1: '1 min', node_load5: '5 min', node_load15: '15 min' })[l.__name__],
+      order: ['1 min', '5 min', '15 min'],
+    }],
   },
   {
     id: 'disk', title: 'Disk I/O', unit: 'bytes/s',
@@ -58,6 +67,7 @@ const CHARTS = [
 ];
 
 const ERROR_LEVELS = ['error', 'critical'];
+const NAME_ORDER = new Intl.Collator('en', { numeric: true });  // "sda2" before "sda10"
 
 export function mount(root, ctx) {
   const host = ctx.arg;
@@ -91,9 +101,9 @@ export function mount(root, ctx) {
         const series = await queryRange(expr, start, end, step, { signal: ctx.signal });
         const rank = (name) => (q.order && q.order.includes(name) ? q.order.indexOf(name) : Infinity);
         return series.map((s) => ({ name: q.name(s.labels) || '(none)', points: s.points, color: q.color }))
-          .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name, undefined, { numeric: true }));
+          .sort((a, b) => rank(a.name) - rank(b.name) || NAME_ORDER.compare(a.name, b.name));
       }));
-      chart.setData(parts.flat(), start, end);
+      chart.setData(def.transform ? def.transform(parts.flat()) : parts.flat(), start, end);
     } catch (e) {
       if (e.name === 'AbortError') throw e;
       chart.setError(`Query failed: ${e.message}`);
