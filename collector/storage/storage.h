@@ -39,7 +39,8 @@ struct LogTail {
 
 // How many records fall in each time bucket, by level: the Logs page's volume histogram.
 struct LogCount {
-  int64_t bucket = 0;  // 0-based: records with ts in [start + bucket * step, start + (bucket+1) * step)
+  // 0-based: the records with ts in [start + bucket * step, start + (bucket + 1) * step).
+  int64_t bucket = 0;
   Level level = Level::kInfo;
   int64_t count = 0;
 };
