@@ -79,33 +79,40 @@ export function rangePicker({ range, refresh, onRange, onRefresh, onAutoRefresh 
     'aria-pressed': String(range.preset === p.key),
     onclick: () => onRange({ preset: p.key }),
   }, p.label));
-  const current = resolveRange(range);
-  const fromInput = h('input', { type: 'datetime-local', value: toLocalInput(current.start), 'aria-label': 'From' });
-  const toInput = h('input', { type: 'datetime-local', value: toLocalInput(current.end), 'aria-label': 'To' });
-  const customError = h('span.range-error');
-  replace(customPanel,
-    h('label', 'From ', fromInput),
-    h('label', 'To ', toInput),
-    h('button.btn.primary', {
-      type: 'button',
-      onclick: () => {
-        const from = new Date(fromInput.value).getTime();
-        const to = new Date(toInput.value).getTime();
-        if (!(from < to)) {
-          customError.textContent = 'The start must be before the end.';
-          return;
-        }
-        customPanel.hidden = true;
-        onRange({ from, to });
-      },
-    }, 'Apply'),
-    customError);
+  // The custom window's inputs are made when first opened: date-time inputs are costly to
+  // create (locale formats), and most visits never open them.
+  const openCustom = () => {
+    if (!customPanel.firstChild) {
+      const current = resolveRange(range);
+      const fromInput = h('input', { type: 'datetime-local', value: toLocalInput(current.start), 'aria-label': 'From' });
+      const toInput = h('input', { type: 'datetime-local', value: toLocalInput(current.end), 'aria-label': 'To' });
+      const customError = h('span.range-error');
+      replace(customPanel,
+        h('label', 'From ', fromInput),
+        h('label', 'To ', toInput),
+        h('button.btn.primary', {
+          type: 'button',
+          onclick: () => {
+            const from = new Date(fromInput.value).getTime();
+            const to = new Date(toInput.value).getTime();
+            if (!(from < to)) {
+              customError.textContent = 'The start must be before the end.';
+              return;
+            }
+            customPanel.hidden = true;
+            onRange({ from, to });
+          },
+        }, 'Apply'),
+        customError);
+    }
+    customPanel.hidden = !customPanel.hidden;
+  };
   const customButton = h('button.seg', {
     type: 'button',
     dataset: { range: 'custom' },
     'aria-pressed': String(!range.preset),
     title: range.preset ? 'Pick a start and an end' : describeRange(range),
-    onclick: () => { customPanel.hidden = !customPanel.hidden; },
+    onclick: openCustom,
   }, range.preset ? 'Custom' : `${formatDuration(range.to - range.from)} window`);
   const refreshSelect = h('select.refresh-select', {
     'aria-label': 'Auto-refresh',

@@ -91,3 +91,9 @@ export function replaceWith(el, ...children) {
 export function promString(value) {
   return `"${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
+
+// The width of the page's content, from the window alone: reading an element's width before the
+// first layout would force that layout (fonts, styles) before the page's requests go out.
+export function contentWidth() {
+  return Math.max(320, Math.min(window.innerWidth, 1480) - 48);
+}

@@ -49,3 +49,22 @@ test('an unknown host and an unknown page say what is missing', async () => {
   await page.waitForFunction(() => document.documentElement.dataset.ready === 'hosts');
   assert.ok(page.problems.every((p) => p.includes('status of 4')), page.problems.join('\n'));
 });
+
+test('a custom time range is picked with two date-time fields and kept in the URL', async () => {
+  const page = await newPage(context);
+  await openPage(page, collector.url, '#/logs', 'logs');
+  await page.click('button.seg[data-range="custom"]');
+  await page.fill('input[aria-label="From"]', '2026-01-02T03:04');
+  await page.fill('input[aria-label="To"]', '2026-01-02T05:04');
+  await page.click('.range-custom button.primary');
+  await page.waitForFunction(() => /from=\d+&to=\d+/.test(location.hash));
+  const params = new URLSearchParams(page.url().split('?')[1]);
+  assert.equal(Number(params.get('to')) - Number(params.get('from')), 2 * 3600e3);
+  assert.equal(await page.textContent('button.seg[data-range="custom"]'), '2 h window');
+  // An end before the start is refused with a message.
+  await page.click('button.seg[data-range="custom"]');
+  await page.fill('input[aria-label="From"]', '2026-01-02T06:00');
+  await page.click('.range-custom button.primary');
+  assert.match(await page.textContent('.range-error'), /start must be before the end/);
+  assert.deepEqual(page.problems, []);
+});

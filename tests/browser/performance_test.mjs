@@ -204,9 +204,18 @@ test('a chart draws and hovers 4 series of 20,000 points', async () => {
       name: `series ${k}`,
       points: Array.from({ length: n }, (_, i) => [start + i * 1000, Math.sin(i / 300 + k) * 10 + k * 5 + Math.random()]),
     }));
+    // The first draw includes compiling the drawing code and setting up the canvas; redraws
+    // (new data, resizes, auto-refresh) are what stays smooth.
     const t0 = performance.now();
     chart.setData(series, start, end);
     const draw = performance.now() - t0;
+    const redraws = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      chart.setData(series, start, end);
+      redraws.push(performance.now() - t);
+    }
+    redraws.sort((a, b) => a - b);
     const canvas = holder.querySelector('canvas.chart-overlay');
     const rect = canvas.getBoundingClientRect();
     const t1 = performance.now();
@@ -214,11 +223,12 @@ test('a chart draws and hovers 4 series of 20,000 points', async () => {
       canvas.dispatchEvent(new MouseEvent('mousemove', { clientX: rect.left + 60 + i * 20, clientY: rect.top + 100, bubbles: true }));
     }
     const hover = (performance.now() - t1) / 50;
-    return { draw, hover, points: Number(holder.querySelector('canvas.chart-canvas').dataset.points) };
+    return { draw, redraw: redraws[2], hover, points: Number(holder.querySelector('canvas.chart-canvas').dataset.points) };
   });
   assert.equal(m.points, 80000);
-  figures.chart_4x20000_draw_ms = Math.round(m.draw * 10) / 10;
+  figures.chart_4x20000_first_draw_ms = Math.round(m.draw * 10) / 10;
+  figures.chart_4x20000_redraw_ms = Math.round(m.redraw * 10) / 10;
   figures.chart_4x20000_hover_ms = Math.round(m.hover * 100) / 100;
-  console.log(`chart, 4 × 20,000 points: draw ${figures.chart_4x20000_draw_ms} ms, hover ${figures.chart_4x20000_hover_ms} ms`);
+  console.log(`chart, 4 × 20,000 points: first draw ${figures.chart_4x20000_first_draw_ms} ms, redraw ${figures.chart_4x20000_redraw_ms} ms, hover ${figures.chart_4x20000_hover_ms} ms`);
   await context.close();
 });

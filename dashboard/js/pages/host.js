@@ -6,7 +6,7 @@ import { api, queryRange } from '../api.js';
 import { TimeChart } from '../chart.js';
 import { formatAgo, formatDateTime } from '../format.js';
 import { describeRange, rangeParams, rateWindow, resolveRange, stepFor } from '../timerange.js';
-import { emptyState, errorBox, hostStatus, levelBadge, pageHeader, promString, statusPill } from '../ui.js';
+import { contentWidth, emptyState, errorBox, hostStatus, levelBadge, pageHeader, promString, statusPill } from '../ui.js';
 
 // $host: the host as a PromQL string; $w: the rate window for the step.
 const CHARTS = [
@@ -152,7 +152,7 @@ export function mount(root, ctx) {
 
   async function refresh() {
     const { start, end } = resolveRange(ctx.range);
-    const width = grid.clientWidth / 2 || 600;
+    const width = contentWidth() / (window.innerWidth > 1100 ? 2 : 1);  // two columns when wide
     const step = stepFor(start, end, Math.min(600, Math.max(120, Math.round(width))));
     try {
       await Promise.all([

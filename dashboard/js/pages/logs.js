@@ -7,7 +7,7 @@ import { api } from '../api.js';
 import { Histogram, LEVELS } from '../chart.js';
 import { formatDate, formatDateTime, formatTime } from '../format.js';
 import { describeRange, resolveRange } from '../timerange.js';
-import { emptyState, errorBox, installHint, levelBadge, pageHeader } from '../ui.js';
+import { contentWidth, emptyState, errorBox, installHint, levelBadge, pageHeader } from '../ui.js';
 
 const PAGE_SIZES = [100, 500, 1000];
 const MAX_LIVE_ROWS = 5000;
@@ -234,7 +234,7 @@ export function mount(root, ctx) {
   }
 
   function histogramBuckets() {
-    return Math.max(20, Math.min(200, Math.floor((histogramSlot.clientWidth || 900) / 9)));
+    return Math.max(20, Math.min(200, Math.floor(contentWidth() / 9)));
   }
 
   function fetchHistogram(signal) {

@@ -6,7 +6,7 @@ import { api, queryRange } from '../api.js';
 import { TimeChart } from '../chart.js';
 import { formatLabels } from '../format.js';
 import { describeRange, rateWindow, resolveRange, stepFor } from '../timerange.js';
-import { errorBox, pageHeader } from '../ui.js';
+import { contentWidth, errorBox, pageHeader } from '../ui.js';
 
 const FUNCTIONS = ['rate', 'irate', 'increase', 'sum', 'avg', 'min', 'max', 'count', 'by', 'without',
                    'avg_over_time', 'min_over_time', 'max_over_time', 'sum_over_time', 'count_over_time'];
@@ -169,7 +169,7 @@ export function mount(root, ctx) {
       return;
     }
     const { start, end } = resolveRange(ctx.range);
-    const step = stepFor(start, end, Math.min(1000, Math.max(200, chartSlot.clientWidth || 800)));
+    const step = stepFor(start, end, Math.min(1000, Math.max(200, contentWidth())));
     const expr = query.replaceAll('$w', rateWindow(step));
     const unit = guessUnit(query);
     if (unit !== chart.opts.unit) chart.opts.unit = unit;
