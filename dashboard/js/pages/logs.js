@@ -31,7 +31,9 @@ export function mount(root, ctx) {
     autocomplete: 'off',
     spellcheck: false,
   });
-  const hostSelect = h('select#log-host', { 'aria-label': 'Host' }, h('option', { value: '' }, 'All hosts'));
+  // The host from the URL is an option at once, so the first search need not wait for the list.
+  const hostSelect = h('select#log-host', { 'aria-label': 'Host' }, h('option', { value: '' }, 'All hosts'),
+    params.get('host') ? h('option', { value: params.get('host'), selected: true }, params.get('host')) : null);
   const serviceList = h('datalist#log-services');
   const serviceInput = h('input#log-service', {
     type: 'text', list: 'log-services', placeholder: 'Any service', value: params.get('service') || '',
@@ -118,7 +120,7 @@ export function mount(root, ctx) {
   async function loadHosts() {
     try {
       const { hosts } = await api('/api/v1/hosts', null, { signal: ctx.signal });
-      const wanted = params.get('host') || hostSelect.value;
+      const wanted = hostSelect.value;
       replace(hostSelect, h('option', { value: '' }, 'All hosts'),
         hosts.map((x) => h('option', { value: x.host, selected: x.host === wanted }, x.host)));
       if (wanted && !hosts.some((x) => x.host === wanted)) {
@@ -191,15 +193,27 @@ export function mount(root, ctx) {
     }
   });
 
-  function appendRows(logs) {
+  // Rows go in by chunks, one chunk per frame, so a 1,000-line page never blocks the browser
+  // for long: the first lines show at once and scrolling stays smooth while the rest arrive.
+  const CHUNK_ROWS = 150;
+  let renderGeneration = 0;
+  async function appendRows(logs) {
+    const generation = ++renderGeneration;
     performance.mark('hivewatch:logs:render-start');
-    const frag = document.createDocumentFragment();
-    for (const l of logs) frag.append(renderRow(l));
-    results.append(frag);
-    shown += logs.length;
+    for (let i = 0; i < logs.length; i += CHUNK_ROWS) {
+      if (i > 0) {
+        await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+        if (generation !== renderGeneration || ctx.signal.aborted) return false;
+      }
+      const frag = document.createDocumentFragment();
+      for (const l of logs.slice(i, i + CHUNK_ROWS)) frag.append(renderRow(l));
+      results.append(frag);
+      shown += Math.min(CHUNK_ROWS, logs.length - i);
+    }
     replace(serviceList, [...services].sort().map((s) => h('option', { value: s })));
     performance.mark('hivewatch:logs:render-end');
     performance.measure('hivewatch:logs:render', 'hivewatch:logs:render-start', 'hivewatch:logs:render-end');
+    return true;
   }
 
   function renderMore() {
@@ -215,19 +229,20 @@ export function mount(root, ctx) {
     return api('/api/v1/logs', query, { signal });
   }
 
-  function renderPage(page, first) {
+  async function renderPage(page, first) {
     if (first) {
+      ++renderGeneration;  // stops a previous page still going in
       replace(results);
       shown = 0;
     }
     nextCursor = page.next;
-    appendRows(page.logs);
-    renderMore();
+    replace(more);
+    if (await appendRows(page.logs)) renderMore();
   }
 
   async function loadPage(first) {
     try {
-      renderPage(await fetchPage(first, searchAbort.signal), first);
+      await renderPage(await fetchPage(first, searchAbort.signal), first);
     } catch (e) {
       if (e.name !== 'AbortError') replace(status, errorBox('Could not load more lines', e));
     }
@@ -270,7 +285,7 @@ export function mount(root, ctx) {
       // Both answers are shown together, so the count always describes the rows below it.
       const [hist, page] = await Promise.all([fetchHistogram(searchAbort.signal), fetchPage(true, searchAbort.signal)]);
       renderHistogram(hist);
-      renderPage(page, true);
+      await renderPage(page, true);
       if (!page.logs.length) {
         const hosts = await loadHosts();
         if (hosts && !hosts.length) {
@@ -359,7 +374,8 @@ export function mount(root, ctx) {
     while (results.children.length > MAX_LIVE_ROWS) results.lastElementChild.remove();
   }
 
-  loadHosts().then(() => search()).catch(() => {});
+  loadHosts().catch(() => {});
+  search();
   return {
     refresh({ auto } = {}) {
       if (live) return Promise.resolve();  // the tail keeps the list current
