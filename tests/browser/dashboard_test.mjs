@@ -204,13 +204,30 @@ test('live tail shows a newly pushed line within 2 s', async () => {
   await collector.push({
     agent: { host: 'web1', id: 'live-test', version: 'test' },
     batch_id: marker,
-    logs: [{ ts: Date.now(), service: 'checkout', level: 'error', message: `payment declined ${marker}` }],
+    logs: [{
+      ts: Date.now(), service: 'checkout', level: 'error', message: `payment declined ${marker}`,
+      fields: { order_id: 'A-1182', amount_eur: 42.5, retry: false },
+    }],
   }, ingestToken);
   const pushed = Date.now();
-  await page.locator('#log-results .log-row.new', { hasText: marker }).waitFor({ timeout: 2000 });
+  const row = page.locator('#log-results .log-row.new', { hasText: marker });
+  await row.waitFor({ timeout: 2000 });
   console.log(`live tail: the pushed line appeared after ${Date.now() - pushed} ms`);
   await page.screenshot({ path: screenshotPath('logs') });
   await page.click('button.live-toggle');
+
+  // Its structured fields show when the row is opened from the keyboard.
+  await row.focus();
+  await page.keyboard.press('Enter');
+  const fields = await page.$$eval('.log-detail dt', (dts) => dts.map((dt) => `${dt.textContent}=${dt.nextElementSibling.textContent}`));
+  assert.ok(fields.includes('fields.order_id=A-1182'), fields.join(' '));
+  assert.ok(fields.includes('fields.amount_eur=42.5'), fields.join(' '));
+  assert.ok(fields.includes('fields.retry=false'), fields.join(' '));
+  // "/" jumps to the search box.
+  await page.keyboard.press('Escape');
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'log-query');
   assertNoProblems(page);
   await page.close();
 });
