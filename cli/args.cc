@@ -18,6 +18,7 @@ namespace po = boost::program_options;
 constexpr char kProgramHint[] = "hivewatch --help";
 constexpr char kLogsHint[] = "hivewatch logs --help";
 constexpr char kHostsHint[] = "hivewatch hosts --help";
+constexpr char kMetricsHint[] = "hivewatch metrics --help";
 
 // Exact prefixes only: "--ser" must not silently mean "--service".
 constexpr int kStyle = po::command_line_style::unix_style ^ po::command_line_style::allow_guessing;
@@ -55,6 +56,25 @@ void AddLogsOptions(po::options_description* d) {
       ("output,o", po::value<std::string>()->value_name("FORMAT"),
        "text (default) or json: one JSON object per line, as the API returns it")
       ("query", po::value<std::vector<std::string>>()->composing(), "search terms");
+  // clang-format on
+}
+
+void AddMetricsOptions(po::options_description* d) {
+  // clang-format off
+  d->add_options()
+      ("since", po::value<std::string>()->value_name("DURATION"),
+       "the last DURATION (default 1h): 30s, 15m, 1h, 7d, 1h30m")
+      ("start", po::value<std::string>()->value_name("TIME"),
+       "from TIME: 2025-11-23T12:00:00Z, or ms since the epoch")
+      ("end", po::value<std::string>()->value_name("TIME"), "until TIME (default now), same forms")
+      ("step", po::value<std::string>()->value_name("DURATION"),
+       "time between points (default: about 60 points over the range)")
+      ("at", po::value<std::string>()->value_name("TIME"),
+       "evaluate once, at TIME ('now' or the forms above), instead of over a range")
+      ("output,o", po::value<std::string>()->value_name("FORMAT"),
+       "text (default: a table) or json: one JSON object per series and line, as the API "
+       "returns them")
+      ("query", po::value<std::vector<std::string>>()->composing(), "the PromQL query");
   // clang-format on
 }
 
@@ -225,6 +245,78 @@ std::optional<UsageError> ApplyLogsOptions(const po::variables_map& vm, const Ar
   return std::nullopt;
 }
 
+std::optional<UsageError> ApplyMetricsOptions(const po::variables_map& vm,
+                                              const ArgsContext& context, Invocation* inv) {
+  MetricsRequest& r = inv->metrics;
+  const std::vector<std::string> words = GetList(vm, "query");
+  if (words.empty()) return Usage("missing the query, e.g. hivewatch metrics 'up'", kMetricsHint);
+  if (words.size() > 1) {
+    return Usage("expected one query argument, got " + std::to_string(words.size()) +
+                     " (quote the query: hivewatch metrics 'sum by (host) (x)')",
+                 kMetricsHint);
+  }
+  r.query = words[0];
+  auto since = GetString(vm, "since");
+  auto start = GetString(vm, "start");
+  auto end = GetString(vm, "end");
+  auto step = GetString(vm, "step");
+  if (auto at = GetString(vm, "at")) {
+    if (since || start || end || step) {
+      return Usage(
+          "--at evaluates at one instant: it cannot go with --since, --start, --end or "
+          "--step",
+          kMetricsHint);
+    }
+    if (*at == "now") {
+      r.at_ms = context.now_ms;
+    } else {
+      auto ms = ParseTimestampMs(*at);
+      if (!ms.ok()) return Usage("--at: " + ms.status().message(), kMetricsHint);
+      r.at_ms = *ms;
+    }
+    return std::nullopt;
+  }
+  if (since && start) return Usage("use either --since or --start, not both", kMetricsHint);
+  r.end_ms = context.now_ms;
+  if (end) {
+    auto ms = ParseTimestampMs(*end);
+    if (!ms.ok()) return Usage("--end: " + ms.status().message(), kMetricsHint);
+    r.end_ms = *ms;
+  }
+  r.start_ms = r.end_ms - 3600 * 1000;
+  if (since) {
+    auto duration = ParseDurationMs(*since);
+    if (!duration.ok()) return Usage("--since: " + duration.status().message(), kMetricsHint);
+    r.start_ms = r.end_ms - *duration;
+  }
+  if (start) {
+    auto ms = ParseTimestampMs(*start);
+    if (!ms.ok()) return Usage("--start: " + ms.status().message(), kMetricsHint);
+    r.start_ms = *ms;
+  }
+  if (r.end_ms <= r.start_ms) {
+    return Usage("the end must be later than the start (" + FormatRfc3339(r.end_ms) +
+                     " is not after " + FormatRfc3339(r.start_ms) + ")",
+                 kMetricsHint);
+  }
+  r.step_ms = DefaultStepMs(r.start_ms, r.end_ms);
+  if (step) {
+    auto duration = ParseDurationMs(*step);
+    if (!duration.ok() || *duration <= 0) {
+      return Usage("--step must be a positive duration such as 15s, 1m or 1h, not '" + *step + "'",
+                   kMetricsHint);
+    }
+    r.step_ms = *duration;
+  }
+  if ((r.end_ms - r.start_ms) / r.step_ms > 11000) {
+    return Usage(
+        "--step is too small for the range: at most 11000 points per series (use a "
+        "larger --step or a shorter range)",
+        kMetricsHint);
+  }
+  return std::nullopt;
+}
+
 bool IsGlobalOptionWithValue(const std::string& arg) {
   return arg == "--url" || arg == "--token" || arg == "--token-file";
 }
@@ -257,7 +349,7 @@ Result<std::string> NormalizeBaseUrl(std::string url) {
 }
 
 std::string ProgramHelp() {
-  return "hivewatch - query a hivewatch collector: search logs, list hosts.\n"
+  return "hivewatch - query a hivewatch collector: search logs, list hosts, query metrics.\n"
          "\n"
          "Usage:\n"
          "  hivewatch [global options] <command> [options] [arguments]\n"
@@ -265,6 +357,7 @@ std::string ProgramHelp() {
          "Commands:\n"
          "  logs     search logs, newest first\n"
          "  hosts    list the hosts whose agents report to the collector\n"
+         "  metrics  run a PromQL query over a time range (or at one instant)\n"
          "  help     show help for a command: hivewatch help logs\n"
          "" +
          DescribeOptions(nullptr) +
@@ -272,6 +365,8 @@ std::string ProgramHelp() {
          "Examples:\n"
          "  hivewatch logs --since 1h --level error,critical\n"
          "  hivewatch logs --host web1 --service nginx 'upstream timed out'\n"
+         "  hivewatch metrics '1 - avg by (host) "
+         "(rate(node_cpu_seconds_total{mode=\"idle\"}[1m]))'\n"
          "  HIVEWATCH_URL=http://collector:9800 HIVEWATCH_TOKEN=... hivewatch hosts\n"
          "\n"
          "Exit status: 0 success, 1 error (e.g. the collector is unreachable or refused the\n"
@@ -315,6 +410,24 @@ std::string HostsHelp() {
          "  hivewatch --url http://collector:9800 hosts --output json\n";
 }
 
+std::string MetricsHelp() {
+  return "Usage: hivewatch metrics [options] QUERY\n"
+         "\n"
+         "Runs a PromQL query on the collector's metrics (the subset docs/api.md describes) over\n"
+         "the last hour, or the range given, and prints one row per series: the labels, the last,\n"
+         "minimum, average and maximum value over the range, and a sparkline of the values.\n"
+         "With --at it evaluates once and prints each series' value.\n"
+         "" +
+         DescribeOptions(AddMetricsOptions) +
+         "\n"
+         "Examples:\n"
+         "  hivewatch metrics 'rate(node_network_receive_bytes_total[5m])' --since 6h\n"
+         "  hivewatch metrics '1 - avg by (host) "
+         "(rate(node_cpu_seconds_total{mode=\"idle\"}[1m]))'\n"
+         "  hivewatch metrics 'node_memory_MemAvailable_bytes' --at now\n"
+         "  hivewatch metrics 'sum(rate(http_requests_total[1m]))' --step 10s --output json\n";
+}
+
 std::variant<Invocation, UsageError> ParseArgs(const std::vector<std::string>& args,
                                                const ArgsContext& context) {
   // The command is the first argument that is neither an option nor a global option's value.
@@ -345,8 +458,11 @@ std::variant<Invocation, UsageError> ParseArgs(const std::vector<std::string>& a
       inv.help_text = LogsHelp();
     } else if (rest.size() == 1 && rest[0] == "hosts") {
       inv.help_text = HostsHelp();
+    } else if (rest.size() == 1 && rest[0] == "metrics") {
+      inv.help_text = MetricsHelp();
     } else {
-      return Usage("no help for '" + rest[0] + "': the commands are logs and hosts", kProgramHint);
+      return Usage("no help for '" + rest[0] + "': the commands are logs, hosts and metrics",
+                   kProgramHint);
     }
     return inv;
   }
@@ -363,8 +479,13 @@ std::variant<Invocation, UsageError> ParseArgs(const std::vector<std::string>& a
     hint = kHostsHint;
     AddHostsOptions(&options);
     positional.add("extra", -1);
+  } else if (command == "metrics") {
+    hint = kMetricsHint;
+    AddMetricsOptions(&options);
+    positional.add("query", -1);
   } else if (!command.empty()) {
-    return Usage("unknown command '" + command + "': expected logs or hosts", kProgramHint);
+    return Usage("unknown command '" + command + "': expected logs, hosts or metrics",
+                 kProgramHint);
   }
 
   po::variables_map vm;
@@ -376,7 +497,7 @@ std::variant<Invocation, UsageError> ParseArgs(const std::vector<std::string>& a
   } catch (const po::error& e) {
     std::string message = e.what();
     if (command.empty() && message.find("positional") != std::string::npos) {
-      message = "expected a command (logs or hosts) before the other arguments";
+      message = "expected a command (logs, hosts or metrics) before the other arguments";
     }
     return Usage(message, hint);
   }
@@ -384,16 +505,19 @@ std::variant<Invocation, UsageError> ParseArgs(const std::vector<std::string>& a
   Invocation inv;
   if (vm.count("help")) {
     inv.command = Command::kHelp;
-    inv.help_text = command == "logs"    ? LogsHelp()
-                    : command == "hosts" ? HostsHelp()
-                                         : ProgramHelp();
+    inv.help_text = command == "logs"      ? LogsHelp()
+                    : command == "hosts"   ? HostsHelp()
+                    : command == "metrics" ? MetricsHelp()
+                                           : ProgramHelp();
     return inv;
   }
   if (vm.count("version")) {
     inv.command = Command::kVersion;
     return inv;
   }
-  if (command.empty()) return Usage("missing command: expected logs or hosts", kProgramHint);
+  if (command.empty()) {
+    return Usage("missing command: expected logs, hosts or metrics", kProgramHint);
+  }
   if (vm.count("extra")) {
     return Usage("'hosts' takes no arguments, but got '" +
                      vm["extra"].as<std::vector<std::string>>().front() + "'",
@@ -405,6 +529,9 @@ std::variant<Invocation, UsageError> ParseArgs(const std::vector<std::string>& a
   if (command == "logs") {
     inv.command = Command::kLogs;
     if (auto error = ApplyLogsOptions(vm, context, &inv)) return *error;
+  } else if (command == "metrics") {
+    inv.command = Command::kMetrics;
+    if (auto error = ApplyMetricsOptions(vm, context, &inv)) return *error;
   } else {
     inv.command = Command::kHosts;
   }

@@ -10,13 +10,14 @@
 #include <vector>
 
 #include "cli/logs_request.h"
+#include "cli/metrics_request.h"
 #include "common/status.h"
 
 namespace hivewatch::cli {
 
 inline constexpr char kDefaultUrl[] = "http://127.0.0.1:9800";
 
-enum class Command { kHelp, kVersion, kLogs, kHosts };
+enum class Command { kHelp, kVersion, kLogs, kHosts, kMetrics };
 enum class OutputFormat { kText, kJson };
 
 struct Invocation {
@@ -26,7 +27,8 @@ struct Invocation {
   std::string token;       // from --token or HIVEWATCH_TOKEN; empty if none
   std::string token_file;  // --token-file: read when running (wins over HIVEWATCH_TOKEN)
   OutputFormat output = OutputFormat::kText;
-  LogsRequest logs;  // kLogs
+  LogsRequest logs;        // kLogs
+  MetricsRequest metrics;  // kMetrics
 };
 
 struct ArgsContext {
@@ -51,6 +53,7 @@ std::variant<Invocation, UsageError> ParseArgs(const std::vector<std::string>& a
 std::string ProgramHelp();
 std::string LogsHelp();
 std::string HostsHelp();
+std::string MetricsHelp();
 
 // Adds "http://" when the scheme is missing and drops trailing slashes; rejects other schemes.
 Result<std::string> NormalizeBaseUrl(std::string url);

@@ -84,6 +84,23 @@ int RunHosts(const Invocation& inv, CollectorApi& api, const CliEnvironment& env
   return kExitOk;
 }
 
+int RunMetrics(const Invocation& inv, CollectorApi& api, const CliEnvironment& env) {
+  auto data = api.FetchMetrics(inv.metrics);
+  if (!data.ok()) return Fail(env, data.status().message());
+  std::ostream& out = *env.out;
+  const Json& result = (*data)["result"];
+  if (inv.output == OutputFormat::kJson) {
+    out << FormatMetricsJsonLines(*data);
+  } else if (result.is_array() && result.empty()) {
+    *env.err << "hivewatch: the query returned no series\n";
+  } else {
+    out << FormatMetricsTable(*data);
+  }
+  out.flush();
+  if (!out) return Fail(env, "cannot write the output");
+  return kExitOk;
+}
+
 int Run(const std::vector<std::string>& args, const CliEnvironment& env) {
   ArgsContext context{env.getenv, env.now_ms()};
   auto parsed = ParseArgs(args, context);
@@ -101,6 +118,7 @@ int Run(const std::vector<std::string>& args, const CliEnvironment& env) {
       return kExitOk;
     case Command::kLogs:
     case Command::kHosts:
+    case Command::kMetrics:
       break;
   }
   if (!inv.token_file.empty()) {
@@ -109,7 +127,14 @@ int Run(const std::vector<std::string>& args, const CliEnvironment& env) {
     inv.token = *token;
   }
   CollectorApi api(env.transport, inv.base_url, inv.token);
-  return inv.command == Command::kLogs ? RunLogs(inv, api, env) : RunHosts(inv, api, env);
+  switch (inv.command) {
+    case Command::kLogs:
+      return RunLogs(inv, api, env);
+    case Command::kMetrics:
+      return RunMetrics(inv, api, env);
+    default:
+      return RunHosts(inv, api, env);
+  }
 }
 
 }  // namespace

@@ -62,6 +62,8 @@ Status DescribeHttpError(const HttpResponse& response, const std::string& base_u
     case 403:
       return PermissionDenied("the token is not allowed to do this (" + detail +
                               "): use a token whose scope allows queries");
+    case 422:  // a query that parsed but failed (Prometheus's "execution" errors)
+      return InvalidArgument("the query failed: " + detail);
     case 404:
       return NotFound(base_url + " answered 404 Not Found (" + detail +
                       "): is --url pointing at hivewatch-collector?");
@@ -149,6 +151,18 @@ Result<Json> CollectorApi::FetchHosts() {
                     " for /api/v1/hosts: no \"hosts\" array");
   }
   return std::move(*hosts);
+}
+
+Result<Json> CollectorApi::FetchMetrics(const MetricsRequest& request) {
+  auto body = GetJson(BuildMetricsUrl(base_url_, request));
+  if (!body.ok()) return body.status();
+  auto data = body->find("data");
+  if (data == body->end() || !data->is_object() || !data->contains("resultType") ||
+      !data->contains("result")) {
+    return Internal("unexpected answer from the collector at " + base_url_ +
+                    ": no \"data\" with a resultType and a result");
+  }
+  return std::move(*data);
 }
 
 }  // namespace hivewatch::cli

@@ -1,6 +1,7 @@
-// The collector's query API as the CLI uses it: GET /api/v1/logs (with paging) and
-// GET /api/v1/hosts. HTTP goes through the Transport seam so tests can feed answers; failures
-// come back as Status with the message the user should read. Not thread-safe.
+// The collector's query API as the CLI uses it: GET /api/v1/logs (with paging),
+// GET /api/v1/hosts and the PromQL queries of `hivewatch metrics`. HTTP goes through the Transport
+// seam so tests can feed answers; failures come back as Status with the message the user should
+// read. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 
 #include "cli/format.h"
 #include "cli/logs_request.h"
+#include "cli/metrics_request.h"
 #include "common/http_client.h"
 #include "common/status.h"
 
@@ -58,6 +60,10 @@ class CollectorApi {
 
   // The `hosts` array of GET /api/v1/hosts.
   Result<Json> FetchHosts();
+
+  // The `data` object ({"resultType": …, "result": …}) of GET /api/v1/query_range, or of
+  // /api/v1/query when request.at_ms is set.
+  Result<Json> FetchMetrics(const MetricsRequest& request);
 
  private:
   Result<Json> GetJson(const std::string& url);

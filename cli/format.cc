@@ -1,7 +1,9 @@
 #include "cli/format.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include "common/level.h"
@@ -169,6 +171,152 @@ std::string FormatHostsTable(const Json& hosts, int64_t now_ms) {
     }
     out += line + '\n';
   }
+  return out;
+}
+
+namespace {
+
+std::string SeriesName(const Json& metric) {
+  std::string name;
+  std::string labels;
+  if (metric.is_object()) {
+    for (auto it = metric.begin(); it != metric.end(); ++it) {
+      const std::string value = it.value().is_string() ? it.value().get<std::string>() : "";
+      if (it.key() == "__name__") {
+        name = value;
+        continue;
+      }
+      if (!labels.empty()) labels += ", ";
+      labels += it.key() + "=" + Dump(Json(value));
+    }
+  }
+  if (!name.empty() && labels.empty()) return EscapeControls(name);
+  return EscapeControls(name + "{" + labels + "}");
+}
+
+double PointValue(const Json& point) {
+  if (!point.is_array() || point.size() != 2 || !point[1].is_string()) return std::nan("");
+  return std::strtod(point[1].get<std::string>().c_str(), nullptr);
+}
+
+std::string Number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+std::string Sparkline(const std::vector<double>& values, size_t width) {
+  static const char* kBars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+  if (values.empty() || width == 0) return "";
+  const size_t cells = std::min(width, values.size());
+  std::vector<double> means(cells, 0);
+  for (size_t c = 0; c < cells; ++c) {
+    const size_t from = c * values.size() / cells;
+    const size_t to = (c + 1) * values.size() / cells;
+    double sum = 0;
+    size_t n = 0;
+    for (size_t i = from; i < to; ++i) {
+      if (std::isfinite(values[i])) {
+        sum += values[i];
+        ++n;
+      }
+    }
+    means[c] = n == 0 ? std::nan("") : sum / static_cast<double>(n);
+  }
+  double lo = INFINITY, hi = -INFINITY;
+  for (double m : means) {
+    if (std::isnan(m)) continue;
+    lo = std::min(lo, m);
+    hi = std::max(hi, m);
+  }
+  std::string out;
+  for (double m : means) {
+    if (std::isnan(m)) {
+      out += ' ';
+    } else if (hi == lo) {
+      out += kBars[3];
+    } else {
+      out += kBars[std::min<size_t>(7, static_cast<size_t>((m - lo) / (hi - lo) * 8))];
+    }
+  }
+  return out;
+}
+
+// Rows of cells as aligned text; `right[i]` right-aligns column i; the last column is not
+// padded.
+std::string Table(const std::vector<std::vector<std::string>>& rows,
+                  const std::vector<bool>& right) {
+  std::vector<size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      const size_t pad = widths[i] - row[i].size();
+      const bool last = i + 1 == row.size();
+      if (i > 0) line += "  ";
+      if (right[i]) line.append(pad, ' ');
+      line += row[i];
+      if (!right[i] && !last) line.append(pad, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + '\n';
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FormatMetricsTable(const Json& data, size_t spark_width) {
+  const std::string type = data.value("resultType", "");
+  const Json& result = data.contains("result") ? data["result"] : Json();
+  if (type == "scalar" || type == "string") {
+    if (!result.is_array() || result.size() != 2 || !result[1].is_string()) return "";
+    return EscapeControls(result[1].get<std::string>()) + '\n';
+  }
+  if (!result.is_array()) return "";
+  if (type == "vector") {
+    std::vector<std::vector<std::string>> rows = {{"SERIES", "VALUE"}};
+    for (const Json& series : result) {
+      rows.push_back({SeriesName(series.value("metric", Json::object())),
+                      Number(PointValue(series.value("value", Json())))});
+    }
+    return Table(rows, {false, true});
+  }
+  std::vector<std::vector<std::string>> rows = {{"SERIES", "LAST", "MIN", "AVG", "MAX", "TREND"}};
+  for (const Json& series : result) {
+    std::vector<double> values;
+    if (series.contains("values") && series["values"].is_array()) {
+      for (const Json& point : series["values"]) values.push_back(PointValue(point));
+    }
+    double lo = INFINITY, hi = -INFINITY, sum = 0;
+    size_t n = 0;
+    for (double v : values) {
+      if (std::isnan(v)) continue;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+      sum += v;
+      ++n;
+    }
+    const double nan = std::nan("");
+    rows.push_back({SeriesName(series.value("metric", Json::object())),
+                    Number(values.empty() ? nan : values.back()), Number(n ? lo : nan),
+                    Number(n ? sum / static_cast<double>(n) : nan), Number(n ? hi : nan),
+                    Sparkline(values, spark_width)});
+  }
+  return Table(rows, {false, true, true, true, true, false});
+}
+
+std::string FormatMetricsJsonLines(const Json& data) {
+  const Json& result = data.contains("result") ? data["result"] : Json();
+  const std::string type = data.value("resultType", "");
+  if (type == "scalar" || type == "string" || !result.is_array()) return Dump(result) + '\n';
+  std::string out;
+  for (const Json& series : result) out += Dump(series) + '\n';
   return out;
 }
 

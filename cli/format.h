@@ -31,4 +31,16 @@ std::string FormatAge(int64_t then_ms, int64_t now_ms);
 // Each line ends in '\n'; numbers are right-aligned.
 std::string FormatHostsTable(const Json& hosts, int64_t now_ms);
 
+// The `data` of a PromQL query answer as a table, one row per series:
+//   SERIES                          LAST     MIN      AVG      MAX  TREND
+//   {host="web-1"}                0.125   0.0812   0.101   0.154   ▁▂▃▂▁▇█▃
+// for a matrix (TREND: a sparkline of up to `spark_width` characters, each the mean of its
+// share of the points); SERIES VALUE for a vector; the value alone for a scalar or string.
+// Series are shown as name{label="value", …}. Each line ends in '\n'.
+std::string FormatMetricsTable(const Json& data, size_t spark_width = 30);
+
+// The same answer as JSON lines: one object per series ({"metric":…,"values":…} or
+// {"metric":…,"value":…}), or the scalar/string result array alone.
+std::string FormatMetricsJsonLines(const Json& data);
+
 }  // namespace hivewatch::cli

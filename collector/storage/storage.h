@@ -58,6 +58,7 @@ struct HostInfo {
 
 // Metrics as queries see them: a series is identified by its label set, where `__name__` is the
 // metric name and `host` the pushing agent's host (a pushed label called `host` is overridden).
+// A pushed label with an empty value is no label (as in Prometheus).
 struct LabelMatcher {
   enum class Op { kEq, kNe, kRe, kNre };  // = != =~ !~ (regexes fully anchored, RE2/Go-like
                                           // syntax as far as std::regex ECMAScript allows)

@@ -549,6 +549,13 @@ class Evaluator {
     selection.end_ms = steps_.back() - vs.offset_ms;
     auto series = source_.Select(selection);
     if (!series.ok()) return series.status();
+    for (const SeriesSamples& s : *series) loaded_ += static_cast<int64_t>(s.samples.size());
+    if (loaded_ > options_.max_samples) {
+      return InvalidArgument(
+          "query processing would load too many samples into memory in query execution (more "
+          "than " +
+          std::to_string(options_.max_samples) + "): use a shorter range or narrower selectors");
+    }
     data_.emplace(&vs, std::move(series).value());
     return Status::Ok();
   }
@@ -1200,6 +1207,7 @@ class Evaluator {
   const std::vector<int64_t> steps_;
   const EngineOptions options_;
   std::unordered_map<const VectorSelector*, std::vector<SeriesSamples>> data_;
+  int64_t loaded_ = 0;  // samples read so far
 };
 
 const Expr& Unparen(const Expr& e) {

@@ -51,6 +51,9 @@ class MemorySeriesSource final : public SeriesSource {
 
 struct EngineOptions {
   int64_t lookback_ms = 5 * 60 * 1000;  // how far back an instant selector looks for a sample
+  // Most samples one query may read from the source, all selectors together (Prometheus's
+  // --query.max-samples default); beyond it the query fails instead of exhausting memory.
+  int64_t max_samples = 50000000;
 };
 
 struct Point {

@@ -43,7 +43,10 @@ Labels ParseLabels(const std::string& json) {
   nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return labels;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.value().is_string()) labels.emplace(it.key(), it.value().get<std::string>());
+    // An empty value is the same as no label, as in Prometheus.
+    if (it.value().is_string() && !it.value().get_ref<const std::string&>().empty()) {
+      labels.emplace(it.key(), it.value().get<std::string>());
+    }
   }
   return labels;
 }

@@ -1170,6 +1170,17 @@ TEMPLATE_TEST_CASE("the pushing agent's host overrides a pushed host label", "[s
   CHECK(SelectOk(t.storage(), Select({Match("host", kEq, "real-host")})).size() == 1);
 }
 
+TEMPLATE_TEST_CASE("a pushed label with an empty value is no label", "[storage][metrics]",
+                   HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  AppendNew(t.storage(),
+            MakeBatch("h", "1", {}, {Series("up", {{"job", ""}, {"zone", "a"}}, {{kBase, 1}})}));
+  const auto series = SelectOk(t.storage(), Select({Match("__name__", kEq, "up")}));
+  REQUIRE(series.size() == 1);
+  CHECK(series[0].labels == Labels{{"__name__", "up"}, {"host", "h"}, {"zone", "a"}});
+  CHECK(ListOk(t.storage(), Select({Match("job", kEq, ""), Match("zone", kEq, "a")})).size() == 1);
+}
+
 TEMPLATE_TEST_CASE("samples come back in time order across batches, a repeated one replaced",
                    "[storage][metrics]", HW_STORAGE_BACKENDS) {
   StorageTest<TestType> t;

@@ -322,5 +322,19 @@ TEST_CASE("a range query evaluates every step and reads each selector once", "[p
   CHECK(sparse.begin()->second == Points{{40, 10}, {60, 15}});
 }
 
+TEST_CASE("a query reading more samples than allowed fails instead", "[promql][engine]") {
+  MemorySeriesSource src;
+  src.Add({{"__name__", "x"}}, Every(10, {1, 2, 3, 4, 5, 6, 7}));
+  auto expr = ParseExpr("x + x");
+  REQUIRE(expr.ok());
+  EngineOptions options;
+  options.max_samples = 13;  // each selector reads the 7 samples
+  auto result = EvalRange(**expr, src, T0 + 60 * kSec, T0 + 60 * kSec, kSec, options);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.status().message().find("too many samples") != std::string::npos);
+  options.max_samples = 14;
+  CHECK(EvalRange(**expr, src, T0 + 60 * kSec, T0 + 60 * kSec, kSec, options).ok());
+}
+
 }  // namespace
 }  // namespace hivewatch::promql
