@@ -92,6 +92,7 @@ export function mount(root, ctx) {
     h('div.card-head', h('h2.card-title', 'Recent errors'), logsLink), logsBody);
   root.append(notice, grid, logsCard);
 
+  let firstChartMarked = false;
   async function loadChart({ def, chart }, start, end, step) {
     chart.setLoading();
     const w = rateWindow(step);
@@ -104,6 +105,10 @@ export function mount(root, ctx) {
           .sort((a, b) => rank(a.name) - rank(b.name) || NAME_ORDER.compare(a.name, b.name));
       }));
       chart.setData(def.transform ? def.transform(parts.flat()) : parts.flat(), start, end);
+      if (!firstChartMarked && chart.series.length) {
+        firstChartMarked = true;  // the first chart with data on screen: first meaningful paint
+        performance.mark('hivewatch:host:first-chart');
+      }
     } catch (e) {
       if (e.name === 'AbortError') throw e;
       chart.setError(`Query failed: ${e.message}`);
