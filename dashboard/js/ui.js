@@ -1,7 +1,7 @@
 // Building blocks shared by the pages: headers, error and empty states, status pills, level
 // badges and percentage meters.
 
-import { h, replace } from './dom.js';
+import { h } from './dom.js';
 import { formatPercent } from './format.js';
 
 // Hosts are "up" when they pushed within UP_MS, "stale" within DOWN_MS, "down" after that.
@@ -77,14 +77,6 @@ export function meter(percent, title) {
 
 export function loading(text = 'Loading…') {
   return h('div.loading', h('span.spinner'), text);
-}
-
-export function setBusy(el, busy) {
-  el.classList.toggle('busy', busy);
-}
-
-export function replaceWith(el, ...children) {
-  return replace(el, ...children);
 }
 
 // Escapes a value for a PromQL double-quoted string.
