@@ -6,6 +6,7 @@
 #include "collector/auth/token_store.h"
 #include "collector/export/collector_metrics.h"
 #include "collector/http/handlers.h"
+#include "collector/http/log_notifier.h"
 #include "collector/http/server.h"
 
 namespace hivewatch {
@@ -18,6 +19,7 @@ struct Collector::Impl {
   std::unique_ptr<TokenStore> tokens;
   std::unique_ptr<BearerAuthorizer> authorizer;
   std::unique_ptr<Router> router;
+  std::unique_ptr<LogNotifier> log_notifier;
   HandlerContext context;
   std::unique_ptr<HttpServer> server;
 };
@@ -60,6 +62,9 @@ Status Collector::Start() {
   s.context.storage = s.storage.get();
   s.context.config = &s.config;
   s.context.metrics = s.metrics.get();
+  // Live tails wait on a worker thread each: let them hold at most half of the pool.
+  s.log_notifier = std::make_unique<LogNotifier>(s.config.http_workers / 2);
+  s.context.log_notifier = s.log_notifier.get();
   AddRoutes(s.router.get(), &s.context);
   s.metrics->AddHandlers(s.router->RouteNames());
 
@@ -80,6 +85,7 @@ std::string Collector::BoundAddress() const {
 
 void Collector::Stop() {
   Impl& s = *impl_;
+  if (s.log_notifier) s.log_notifier->Close();  // waiting tails answer now, not after `wait`
   if (s.server) {
     s.server->Stop();
     s.server.reset();

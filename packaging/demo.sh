@@ -78,7 +78,7 @@ cat <<MSG
   and a local agent shipping this host's metrics every 10 s, the demo's own logs, /var/log/*.log
   and syslog sent to 127.0.0.1:5514 (try: logger -n 127.0.0.1 -P 5514 --tcp "hello hivewatch").
 
-  Dashboard: $URL/  (the web dashboard is not built yet; the API and CLI below work)
+  Dashboard: $URL/  (when it asks for a token, paste the read token: $HIVEWATCH_TOKEN)
   Hosts:     HIVEWATCH_URL=$URL HIVEWATCH_TOKEN=$HIVEWATCH_TOKEN $BUILD_DIR/cli/hivewatch hosts
   Logs:      HIVEWATCH_URL=$URL HIVEWATCH_TOKEN=$HIVEWATCH_TOKEN $BUILD_DIR/cli/hivewatch logs --since 1h
   Push:      curl -H "Authorization: Bearer $HIVEWATCH_INGEST_TOKEN" -H 'Content-Type: application/json' \\

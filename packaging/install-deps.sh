@@ -17,7 +17,14 @@ PACKAGES=(
   prometheus  # promtool checks the agent's and collector's exposition; the server scrapes /metrics and /federate in tests
   nginx  # the syslog test starts its own nginx (on a systemd host the package also enables nginx.service)
   systemd-journal-remote  # the journald input's tests make real journal files from export format
+  # browser tests (tests/browser): Debian's chromium driven by playwright-core from npm; the font
+  # the dashboard's screenshots are taken with
+  chromium fonts-inter
 )
+# node and npm come from Debian, or from NodeSource, whose nodejs bundles npm and conflicts with
+# Debian's npm package: install Debian's only when the commands are missing.
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,5 +1,5 @@
 // Every endpoint and the scope it needs, in one table-like place; plus the small meta
-// endpoints (health, readiness, OpenAPI).
+// endpoints (health, readiness, OpenAPI) and the dashboard's static files.
 #include "collector/http/handlers.h"
 
 #include "collector/http/embedded_files.h"
@@ -12,6 +12,8 @@ void AddRoutes(Router* router, const HandlerContext* ctx) {
   };
   router->Add("POST", "/api/v1/push", Scope::kIngest, bind(HandlePush));
   router->Add("GET", "/api/v1/logs", Scope::kRead, bind(HandleLogs));
+  router->Add("GET", "/api/v1/logs/tail", Scope::kRead, bind(HandleLogsTail));
+  router->Add("GET", "/api/v1/logs/histogram", Scope::kRead, bind(HandleLogsHistogram));
   router->Add("GET", "/api/v1/hosts", Scope::kRead, bind(HandleHosts));
   // Prometheus-compatible metric reads (metric_handlers.cc); Prometheus takes GET and POST.
   for (const char* method : {"GET", "POST"}) {
@@ -39,9 +41,12 @@ void AddRoutes(Router* router, const HandlerContext* ctx) {
   router->Add("GET", "/api/v1/openapi.yaml", Scope::kNoScope, [](const HttpRequest&) {
     HttpResponse r;
     r.content_type = "application/yaml";
-    r.body = std::string(FindEmbeddedFile("openapi.yaml").value_or(""));
+    if (auto file = FindEmbeddedFile("docs/openapi.yaml")) r.body = std::string(file->content);
     return r;
   });
+  // The dashboard's files are public; the API calls it makes need a read token.
+  router->Add("GET", "/", Scope::kNoScope, bind(HandleDashboard));
+  router->Add("GET", "/ui/*", Scope::kNoScope, bind(HandleDashboard));
 }
 
 }  // namespace hivewatch

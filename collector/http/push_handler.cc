@@ -3,6 +3,7 @@
 
 #include "collector/export/collector_metrics.h"
 #include "collector/http/handlers.h"
+#include "collector/http/log_notifier.h"
 #include "common/batch_codec.h"
 #include "common/gzip.h"
 #include "common/time_util.h"
@@ -72,6 +73,9 @@ HttpResponse HandlePush(const HttpRequest& request, const HandlerContext& ctx) {
 
   Result<AppendResult> stored = ctx.storage->Append(*batch, now);
   RefuseIfError(ctx, PushRejection::kStorage, stored.status());
+  if (ctx.log_notifier != nullptr && !stored->duplicate && !batch->logs.empty()) {
+    ctx.log_notifier->Notify();  // wake live tails (tail_handler.cc)
+  }
 
   size_t samples = 0;
   for (const auto& m : batch->metrics) samples += m.samples.size();

@@ -31,6 +31,20 @@ struct LogPage {
   std::optional<std::string> next;      // cursor for the following page; nullopt at the end
 };
 
+// A live-tail read: records stored after a position, in arrival order.
+struct LogTail {
+  std::vector<StoredLog> logs;  // id ascending
+  int64_t last_id = 0;          // where the next read continues (see Storage::TailLogs)
+};
+
+// How many records fall in each time bucket, by level: the Logs page's volume histogram.
+struct LogCount {
+  // 0-based: the records with ts in [start + bucket * step, start + (bucket + 1) * step).
+  int64_t bucket = 0;
+  Level level = Level::kInfo;
+  int64_t count = 0;
+};
+
 struct HostInfo {
   std::string host;
   std::string agent_id;
@@ -103,6 +117,24 @@ class Storage {
 
   // Log search; see LogQuery for the filter semantics.
   virtual Result<LogPage> QueryLogs(const LogQuery& query) = 0;
+
+  // Live tail (GET /api/v1/logs/tail): records with id > `after_id` that pass `filter`'s terms,
+  // hosts, services and levels (its window, cursor and limit are ignored), oldest first, at most
+  // `limit` (1..kMaxLogLimit). `last_id` is where the next read continues: the last returned id
+  // when `limit` records came back, otherwise the newest id stored, so records that did not
+  // match are not visited again. `after_id` = nullopt starts at the end: no records, `last_id`
+  // = the newest id stored (0 when there is none). The default says the backend lacks it.
+  virtual Result<LogTail> TailLogs(const LogQuery& filter, std::optional<int64_t> after_id,
+                                   int limit) {
+    return Internal("this storage backend does not support live tail");
+  }
+
+  // Counts the records matching `filter` (terms, hosts, services, levels, and its window
+  // [start_ms, end_ms), which must be bounded; cursor and limit are ignored) per bucket of
+  // `step_ms` from start_ms and per level. Only non-zero counts, sorted by bucket then level.
+  virtual Result<std::vector<LogCount>> CountLogs(const LogQuery& filter, int64_t step_ms) {
+    return Internal("this storage backend does not support log histograms");
+  }
 
   // Every host that has pushed a batch, sorted by host name.
   virtual Result<std::vector<HostInfo>> ListHosts() = 0;

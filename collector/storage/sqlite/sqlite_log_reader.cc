@@ -44,10 +44,8 @@ Labels ParseFields(const std::string& text) {
   return fields;
 }
 
-// Runs `sql` and appends its rows (newest first) to `out`.
-Status RunLogSql(Connection& conn, const LogSql& sql, std::vector<StoredLog>* out) {
-  auto stmt = conn.Prepare(sql.sql);
-  if (!stmt.ok()) return stmt.status();
+template <typename Statement>
+void BindParams(const LogSql& sql, Statement* stmt) {
   for (size_t i = 0; i < sql.params.size(); ++i) {
     const int index = static_cast<int>(i + 1);
     if (const auto* n = std::get_if<int64_t>(&sql.params[i])) {
@@ -56,6 +54,13 @@ Status RunLogSql(Connection& conn, const LogSql& sql, std::vector<StoredLog>* ou
       stmt->BindText(index, std::get<std::string>(sql.params[i]));
     }
   }
+}
+
+// Runs `sql` and appends its rows (newest first) to `out`.
+Status RunLogSql(Connection& conn, const LogSql& sql, std::vector<StoredLog>* out) {
+  auto stmt = conn.Prepare(sql.sql);
+  if (!stmt.ok()) return stmt.status();
+  BindParams(sql, &*stmt);
   int rc;
   while ((rc = stmt->Step()) == SQLITE_ROW) {
     StoredLog log;
@@ -171,6 +176,49 @@ Result<LogPage> QueryLogsOn(Connection& conn, const TextTokenizer& tokenizer,
   }
   page.logs = std::move(rows);
   return page;
+}
+
+Result<LogTail> TailLogsOn(Connection& conn, const TextTokenizer& tokenizer, const LogQuery& filter,
+                           std::optional<int64_t> after_id, int limit) {
+  std::vector<TokenizedTerm> terms;
+  for (const TextTerm& term : filter.terms) terms.push_back({&term, tokenizer.Tokenize(term.text)});
+
+  HW_RETURN_IF_ERROR(conn.Exec("BEGIN"));
+  LogTail tail;
+  // Read in one snapshot: the newest id first, then the rows up to it.
+  Status status = [&]() -> Status {
+    auto stmt = conn.Prepare("SELECT coalesce(max(id), 0) FROM logs");
+    if (!stmt.ok()) return stmt.status();
+    int rc = stmt->Step();
+    if (rc != SQLITE_ROW) return conn.Error(rc, "reading the newest log id");
+    tail.last_id = stmt->ColumnInt64(0);
+    if (!after_id) return Status::Ok();
+    HW_RETURN_IF_ERROR(
+        RunLogSql(conn, BuildLogTailSql(filter, terms, *after_id, limit), &tail.logs));
+    if (tail.logs.size() >= static_cast<size_t>(limit)) tail.last_id = tail.logs.back().id;
+    return Status::Ok();
+  }();
+  (void)conn.Exec("COMMIT");
+  HW_RETURN_IF_ERROR(status);
+  return tail;
+}
+
+Result<std::vector<LogCount>> CountLogsOn(Connection& conn, const TextTokenizer& tokenizer,
+                                          const LogQuery& filter, int64_t step_ms) {
+  std::vector<TokenizedTerm> terms;
+  for (const TextTerm& term : filter.terms) terms.push_back({&term, tokenizer.Tokenize(term.text)});
+  const LogSql sql = BuildLogCountSql(filter, terms, step_ms);
+  auto stmt = conn.Prepare(sql.sql);
+  if (!stmt.ok()) return stmt.status();
+  BindParams(sql, &*stmt);
+  std::vector<LogCount> counts;
+  int rc;
+  while ((rc = stmt->Step()) == SQLITE_ROW) {
+    counts.push_back(
+        {stmt->ColumnInt64(0), LevelFromInt(stmt->ColumnInt64(1)), stmt->ColumnInt64(2)});
+  }
+  if (rc != SQLITE_DONE) return conn.Error(rc, "counting logs");
+  return counts;
 }
 
 }  // namespace hivewatch::sqlite

@@ -23,4 +23,13 @@ namespace hivewatch::sqlite {
 Result<LogPage> QueryLogsOn(Connection& conn, const TextTokenizer& tokenizer,
                             const LogQuery& query);
 
+// Storage::TailLogs on one read connection, in one snapshot. `limit` must be within
+// 1..kMaxLogLimit.
+Result<LogTail> TailLogsOn(Connection& conn, const TextTokenizer& tokenizer, const LogQuery& filter,
+                           std::optional<int64_t> after_id, int limit);
+
+// Storage::CountLogs on one read connection. `step_ms` > 0 and a bounded window.
+Result<std::vector<LogCount>> CountLogsOn(Connection& conn, const TextTokenizer& tokenizer,
+                                          const LogQuery& filter, int64_t step_ms);
+
 }  // namespace hivewatch::sqlite

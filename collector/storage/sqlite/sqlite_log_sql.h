@@ -44,4 +44,14 @@ struct LogSql {
 LogSql BuildLogQuerySql(const LogQuery& query, const std::vector<TokenizedTerm>& terms,
                         const IdSpan* ids);
 
+// Live tail: rows with id > `after_id` passing `filter`'s terms, hosts, services and levels
+// (its window and cursor are ignored), id ascending, at most `limit`. Same columns as above.
+LogSql BuildLogTailSql(const LogQuery& filter, const std::vector<TokenizedTerm>& terms,
+                       int64_t after_id, int limit);
+
+// Histogram: columns bucket ((ts - start) / step_ms), level, count, for rows in `filter`'s
+// window passing its terms, hosts, services and levels; sorted by bucket, then level.
+LogSql BuildLogCountSql(const LogQuery& filter, const std::vector<TokenizedTerm>& terms,
+                        int64_t step_ms);
+
 }  // namespace hivewatch::sqlite

@@ -546,6 +546,24 @@ Result<LogPage> SqliteStorage::QueryLogs(const LogQuery& query) {
   return sqlite::QueryLogsOn(**reader, reader->tokenizer(), query);
 }
 
+Result<LogTail> SqliteStorage::TailLogs(const LogQuery& filter, std::optional<int64_t> after_id,
+                                        int limit) {
+  if (limit < 1 || limit > kMaxLogLimit) {
+    return InvalidArgument("limit must be between 1 and " + std::to_string(kMaxLogLimit));
+  }
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  return sqlite::TailLogsOn(**reader, reader->tokenizer(), filter, after_id, limit);
+}
+
+Result<std::vector<LogCount>> SqliteStorage::CountLogs(const LogQuery& filter, int64_t step_ms) {
+  if (step_ms < 1) return InvalidArgument("the histogram step must be at least 1 ms");
+  if (filter.start_ms >= filter.end_ms) return std::vector<LogCount>{};
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  return sqlite::CountLogsOn(**reader, reader->tokenizer(), filter, step_ms);
+}
+
 Result<std::vector<HostInfo>> SqliteStorage::ListHosts() {
   auto reader = AcquireReader();
   if (!reader.ok()) return reader.status();

@@ -45,6 +45,9 @@ class SqliteStorage final : public Storage {
 
   Result<AppendResult> Append(const Batch& batch, int64_t received_ms) override;
   Result<LogPage> QueryLogs(const LogQuery& query) override;
+  Result<LogTail> TailLogs(const LogQuery& filter, std::optional<int64_t> after_id,
+                           int limit) override;
+  Result<std::vector<LogCount>> CountLogs(const LogQuery& filter, int64_t step_ms) override;
   Result<std::vector<HostInfo>> ListHosts() override;
   Result<std::vector<SeriesSamples>> SelectSeries(const SeriesSelection& selection) override;
   Result<std::vector<Labels>> ListSeries(const SeriesSelection& selection) override;

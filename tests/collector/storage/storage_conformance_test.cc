@@ -17,11 +17,13 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <regex>
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -357,6 +359,130 @@ TEMPLATE_TEST_CASE("host, service and level filters accept any of their values",
   query = {};
   query.hosts = {"nope"};
   CHECK(QueryAll(t.storage(), query).empty());
+}
+
+TEMPLATE_TEST_CASE("the live tail starts at the end and then returns new records in arrival order",
+                   "[storage][tail]", HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  auto empty = t.storage().TailLogs(LogQuery{}, std::nullopt, 100);
+  REQUIRE(empty.ok());
+  CHECK(empty->logs.empty());
+  CHECK(empty->last_id == 0);
+
+  AppendNew(t.storage(), MakeBatch("web-1", "b1", {Log(kBase + 10, "before the tail started")}));
+  auto start = t.storage().TailLogs(LogQuery{}, std::nullopt, 100);
+  REQUIRE(start.ok());
+  CHECK(start->logs.empty());
+  REQUIRE(start->last_id > 0);
+
+  auto nothing_new = t.storage().TailLogs(LogQuery{}, start->last_id, 100);
+  REQUIRE(nothing_new.ok());
+  CHECK(nothing_new->logs.empty());
+  CHECK(nothing_new->last_id == start->last_id);
+
+  // Timestamps older than what is stored still come in arrival order: the tail follows ids.
+  AppendNew(t.storage(), MakeBatch("web-1", "b2",
+                                   {Log(kBase + 5, "first new line", "nginx", Level::kError),
+                                    Log(kBase + 1, "second new line", "sshd", Level::kInfo)}));
+  AppendNew(t.storage(),
+            MakeBatch("web-2", "b3", {Log(kBase + 3, "third new line", "nginx", Level::kWarning)}));
+  auto all = t.storage().TailLogs(LogQuery{}, start->last_id, 100);
+  REQUIRE(all.ok());
+  CHECK(Messages(all->logs) ==
+        std::vector<std::string>{"first new line", "second new line", "third new line"});
+  const std::vector<int64_t> ids = Ids(all->logs);
+  CHECK(std::is_sorted(ids.begin(), ids.end()));
+  CHECK(all->last_id == all->logs.back().id);
+  CHECK(all->logs.front().host == "web-1");
+  CHECK(all->logs.back().host == "web-2");
+
+  LogQuery filter;
+  filter.services = {"nginx"};
+  auto nginx = t.storage().TailLogs(filter, start->last_id, 100);
+  REQUIRE(nginx.ok());
+  CHECK(Messages(nginx->logs) == std::vector<std::string>{"first new line", "third new line"});
+
+  filter = TextQuery("\"second new\"");
+  auto text = t.storage().TailLogs(filter, start->last_id, 100);
+  REQUIRE(text.ok());
+  CHECK(Messages(text->logs) == std::vector<std::string>{"second new line"});
+  CHECK(text->last_id == all->last_id);
+
+  filter = {};
+  filter.hosts = {"web-1"};
+  filter.levels = {Level::kWarning};
+  auto none = t.storage().TailLogs(filter, start->last_id, 100);
+  REQUIRE(none.ok());
+  CHECK(none->logs.empty());
+  // Nothing matched, yet the position moves past the records already looked at.
+  CHECK(none->last_id == all->last_id);
+}
+
+TEMPLATE_TEST_CASE("the live tail hands out at most limit records and continues after them",
+                   "[storage][tail]", HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  std::vector<LogRecord> logs;
+  for (int i = 0; i < 7; ++i) {
+    logs.push_back(Log(kBase + i, "line " + std::to_string(i), i % 2 ? "odd" : "even"));
+  }
+  AppendNew(t.storage(), MakeBatch("web-1", "b1", logs));
+  LogQuery even;
+  even.services = {"even"};
+  std::vector<std::string> seen;
+  int64_t position = 0;
+  for (int reads = 0; reads < 10; ++reads) {
+    auto tail = t.storage().TailLogs(even, position, 2);
+    REQUIRE(tail.ok());
+    REQUIRE(tail->logs.size() <= 2);
+    REQUIRE(tail->last_id >= position);
+    for (const StoredLog& log : tail->logs) seen.push_back(log.record.message);
+    if (tail->logs.size() < 2) break;
+    position = tail->last_id;
+  }
+  CHECK(seen == std::vector<std::string>{"line 0", "line 2", "line 4", "line 6"});
+
+  CHECK_FALSE(t.storage().TailLogs(LogQuery{}, 0, 0).ok());
+  CHECK_FALSE(t.storage().TailLogs(LogQuery{}, 0, kMaxLogLimit + 1).ok());
+}
+
+TEMPLATE_TEST_CASE("log counts per time bucket and level follow the window and the filters",
+                   "[storage][histogram]", HW_STORAGE_BACKENDS) {
+  StorageTest<TestType> t;
+  AppendNew(t.storage(), MakeBatch("web-1", "b1",
+                                   {Log(kBase - 1, "before the window"),
+                                    Log(kBase, "disk full", "app", Level::kError),
+                                    Log(kBase + 999, "disk ok", "app", Level::kInfo),
+                                    Log(kBase + 1000, "disk full again", "app", Level::kError),
+                                    Log(kBase + 2500, "cpu hot", "kernel", Level::kWarning),
+                                    Log(kBase + 3000, "at the end, excluded")}));
+  AppendNew(t.storage(), MakeBatch("web-2", "b1", {Log(kBase + 10, "disk full", "app")}));
+  auto counts_of = [&](const LogQuery& query) {
+    auto counts = t.storage().CountLogs(query, 1000);
+    if (!counts.ok()) FAIL("count: " << counts.status().message());
+    std::vector<std::tuple<int64_t, Level, int64_t>> out;
+    for (const LogCount& c : *counts) out.emplace_back(c.bucket, c.level, c.count);
+    return out;
+  };
+  LogQuery query;
+  query.start_ms = kBase;
+  query.end_ms = kBase + 3000;
+  using Row = std::tuple<int64_t, Level, int64_t>;
+  CHECK(counts_of(query) == std::vector<Row>{{0, Level::kInfo, 2},
+                                             {0, Level::kError, 1},
+                                             {1, Level::kError, 1},
+                                             {2, Level::kWarning, 1}});
+  query.hosts = {"web-1"};
+  query.terms = TextQuery("disk").terms;
+  CHECK(counts_of(query) ==
+        std::vector<Row>{{0, Level::kInfo, 1}, {0, Level::kError, 1}, {1, Level::kError, 1}});
+  query.terms = TextQuery("\"disk full\"").terms;
+  query.levels = {Level::kError};
+  CHECK(counts_of(query) == std::vector<Row>{{0, Level::kError, 1}, {1, Level::kError, 1}});
+  query = {};
+  query.start_ms = kBase + 5000;
+  query.end_ms = kBase + 9000;
+  CHECK(counts_of(query).empty());
+  CHECK_FALSE(t.storage().CountLogs(query, 0).ok());
 }
 
 TEMPLATE_TEST_CASE("the time window includes its start and excludes its end", "[storage]",
