@@ -28,10 +28,6 @@ std::optional<Level> DetectLevelAfter(std::string_view line, size_t timestamp_en
 // A level word or alias (case-insensitive, no syslog numbers): "warn", "ERROR", "crit"...
 std::optional<Level> LevelWord(std::string_view word);
 
-// Days since 1970-01-01 for a proleptic Gregorian date.
-int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
-int DaysInMonth(int year, int month);
-
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 inline bool IsSpace(char c) { return c == ' ' || c == '\t'; }

@@ -2,27 +2,9 @@
 // std::regex: this runs for every line the agent reads).
 #include "agent/inputs/logparse/internal.h"
 #include "agent/inputs/logparse/logparse.h"
+#include "common/time_util.h"
 
 namespace hivewatch::logparse {
-namespace internal {
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {  // Howard Hinnant's algorithm
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-int DaysInMonth(int year, int month) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[month - 1];
-}
-
-}  // namespace internal
-
 namespace {
 
 using internal::IsAlpha;
@@ -75,13 +57,13 @@ struct Civil {
 
 bool Valid(const Civil& c) {
   return c.month >= 1 && c.month <= 12 && c.day >= 1 &&
-         c.day <= internal::DaysInMonth(c.year, c.month) && c.hour <= 23 && c.minute <= 59 &&
+         c.day <= DaysInMonth(c.year, c.month) && c.hour <= 23 && c.minute <= 59 &&
          c.second <= 60;
 }
 
 int64_t ToMs(const Civil& c) {
   const int64_t days =
-      internal::DaysFromCivil(c.year, static_cast<unsigned>(c.month), static_cast<unsigned>(c.day));
+      DaysFromCivil(c.year, static_cast<unsigned>(c.month), static_cast<unsigned>(c.day));
   return (days * 86400 + c.hour * 3600 + c.minute * 60 + c.second - c.offset_s) * 1000 + c.millis;
 }
 
