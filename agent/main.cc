@@ -21,9 +21,11 @@ constexpr const char* kUsage = R"(Usage:
   hivewatch-agent [--config FILE] [options]
   hivewatch-agent --once [--proc-root DIR] [--sys-root DIR]
 
-Collects this host's metrics (names as node_exporter's) every interval and ships them to a
-hivewatch collector (POST /api/v1/push, gzip, bearer token). Batches wait in a disk spool under
-the state directory until the collector has committed them, so nothing is lost while it is away.
+Collects this host's metrics (names as node_exporter's) every interval, and service logs from
+the inputs the config file enables ([[inputs.file]], [inputs.journald], [inputs.syslog]), and
+ships them to a hivewatch collector (POST /api/v1/push, gzip, bearer token). Batches wait in a
+disk spool under the state directory until the collector has committed them, and log read
+positions advance only then: nothing is lost or sent twice across outages and restarts.
 Flags override the config file (default /etc/hivewatch/agent.toml when it exists).
 
   hivewatch-agent --once                       one collection as Prometheus text, then exit
