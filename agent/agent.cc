@@ -78,6 +78,13 @@ Checkpoints WithPrefix(const Checkpoints& all, const std::string& prefix) {
   return out;
 }
 
+// Milliseconds on the monotonic clock (health checks must not jump with the wall clock).
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 MetricFamily Gauge(const char* name, const char* help, double value, Labels labels = {}) {
   return MetricFamily{name, help, MetricType::kGauge, {{std::move(labels), value}}};
 }
@@ -90,9 +97,9 @@ void AddProcessMetrics(std::vector<MetricFamily>* out) {
   long rss_pages = 0, size_pages = 0;
   std::ifstream statm("/proc/self/statm");
   statm >> size_pages >> rss_pages;
-  out->push_back(Gauge("hivewatch_agent_resident_memory_bytes",
-                       "Resident memory of the hivewatch agent process.",
-                       static_cast<double>(rss_pages) * static_cast<double>(sysconf(_SC_PAGESIZE))));
+  out->push_back(Gauge(
+      "hivewatch_agent_resident_memory_bytes", "Resident memory of the hivewatch agent process.",
+      static_cast<double>(rss_pages) * static_cast<double>(sysconf(_SC_PAGESIZE))));
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
@@ -161,6 +168,7 @@ struct Agent::Impl {
   std::condition_variable cv;
   bool stopping = false;
   uint64_t samples_collected = 0;
+  std::atomic<int64_t> last_cycle_ms{0};  // SteadyMs() when the collection loop last came round
 
   void CollectionLoop();
   void CollectAndSpool();
@@ -191,7 +199,8 @@ void Agent::Impl::OnAcked(const SpoolRecord& record) {
   if (record.meta.empty()) return;
   Result<Checkpoints> changes = DecodeCheckpoints(record.meta);
   Status st = changes.ok() ? checkpoints->Apply(*changes) : changes.status();
-  if (!st.ok()) spdlog::error("batch {}: positions not recorded: {}", record.batch_id, st.message());
+  if (!st.ok())
+    spdlog::error("batch {}: positions not recorded: {}", record.batch_id, st.message());
 }
 
 void Agent::Impl::CollectAndSpool() {
@@ -215,7 +224,9 @@ void Agent::Impl::CollectAndSpool() {
   families.push_back(Gauge("hivewatch_agent_spool_bytes", "Size of the disk spool.",
                            static_cast<double>(spool->bytes())));
   MetricFamily dropped{"hivewatch_agent_dropped_batches_total",
-                       "Batches given up on, by reason.", MetricType::kCounter, {}};
+                       "Batches given up on, by reason.",
+                       MetricType::kCounter,
+                       {}};
   dropped.points.push_back({{{"reason", "rejected"}}, static_cast<double>(shipper->rejected())});
   dropped.points.push_back(
       {{{"reason", "spool_full"}}, static_cast<double>(spool->dropped_batches())});
@@ -243,6 +254,7 @@ void Agent::Impl::CollectionLoop() {
   std::unique_lock<std::mutex> lock(mu);
   while (!stopping) {
     lock.unlock();
+    last_cycle_ms = SteadyMs();
     CollectAndSpool();
     lock.lock();
     next += std::chrono::milliseconds(config.interval_ms);
@@ -317,13 +329,19 @@ Status Agent::Start() {
                HIVEWATCH_VERSION, s.config.host, s.agent_id, s.config.interval_ms,
                s.config.collectors.front());
   if (s.config.token.empty()) {
-    spdlog::warn("no token configured: pushes will be refused unless the collector runs "
-                 "with --no-auth (set token or token_file)");
+    spdlog::warn(
+        "no token configured: pushes will be refused unless the collector runs "
+        "with --no-auth (set token or token_file)");
   }
   return Status::Ok();
 }
 
-void Agent::Stop() {
+bool Agent::Healthy(std::chrono::milliseconds grace) const {
+  const int64_t last = impl_->last_cycle_ms;
+  return last == 0 || SteadyMs() - last <= impl_->config.interval_ms + grace.count();
+}
+
+void Agent::Stop(std::chrono::milliseconds flush) {
   Impl& s = *impl_;
   {
     std::lock_guard<std::mutex> lock(s.mu);
@@ -335,7 +353,7 @@ void Agent::Stop() {
   for (auto& input : s.log_inputs) input->Stop();
   if (s.batcher) s.batcher->Stop();  // spools what the inputs handed over
   if (s.shipper) {
-    s.shipper->Stop(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    s.shipper->Stop(std::chrono::steady_clock::now() + flush);
     spdlog::info("this run: {} batches collected, {} shipped, {} rejected; spool holds {} bytes",
                  s.seq, s.shipper->shipped(), s.shipper->rejected(), s.spool->bytes());
   }
