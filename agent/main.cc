@@ -29,6 +29,9 @@ ships them to a hivewatch collector (POST /api/v1/push, gzip, bearer token). Bat
 disk spool under the state directory until the collector has committed them, and log read
 positions advance only then: nothing is lost or sent twice across outages and restarts.
 Flags override the config file (default /etc/hivewatch/agent.toml when it exists).
+SIGHUP re-reads the file and the token file (an invalid one is logged and the running
+configuration kept); SIGTERM stops. Under systemd it reports readiness and feeds the watchdog
+(Type=notify, WatchdogSec; see docs/operations.md).
 
   hivewatch-agent --once                       one collection as Prometheus text, then exit
   hivewatch-agent --collector http://c:9800 --token-file /etc/hivewatch/token

@@ -26,6 +26,9 @@ constexpr const char* kUsage = R"(Usage:
 Receives batches of metrics and logs from hivewatch agents (POST /api/v1/push), stores them
 in one SQLite file in the data directory, and answers queries (GET /api/v1/logs, /api/v1/hosts).
 Flags override the config file. API reference: docs/api.md, or GET /api/v1/openapi.yaml.
+SIGHUP re-reads the config file (log_level applies at once, other settings at the next restart;
+an invalid file is logged and ignored); SIGTERM stops. Under systemd it reports readiness and
+feeds the watchdog (Type=notify, WatchdogSec; see docs/operations.md).
 
 Tokens: every API call needs 'Authorization: Bearer <token>' unless --no-auth is given.
 Scopes are ingest (push), read (queries) and admin (everything); combine with commas.
