@@ -29,7 +29,10 @@ fi
 WORK=$(mktemp -d /tmp/hivewatch-packaging-XXXXXX)
 PIDS=()
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    pkill -KILL -P "$pid" 2>/dev/null || true  # a daemon under strace
+    kill -KILL "$pid" 2>/dev/null || true
+  done
   dpkg -P "${PKGS[@]}" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
@@ -54,20 +57,48 @@ wait_for() {
   done
 }
 healthy() { curl -fs http://127.0.0.1:9800/healthz; }
-# The collector, by hand as its service user with the installed default config.
+# The collector, by hand as its service user with the installed default config; with an
+# argument, under `strace -f -o FILE` (the daemon is then strace's child).
 start_collector() {
   setpriv --reuid=hivewatch-collector --regid=hivewatch-collector --init-groups -- \
+    ${1:+strace -f -qq -o "$1"} \
     /usr/bin/hivewatch-collector --config /etc/hivewatch/collector.toml \
-    2>>"$WORK/collector.log" &
+    >/dev/null 2>>"$WORK/collector.log" &
   COLLECTOR_PID=$!
   PIDS+=("$COLLECTOR_PID")
   wait_for 20 healthy || { cat "$WORK/collector.log"; fail "the installed collector did not start"; }
 }
+# The daemon itself: the process started, or its child when it runs under strace.
+daemon_pid() {  # PID NAME
+  pgrep -P "$1" || echo "$1"
+}
 stop() {  # PID NAME: SIGTERM, and a clean exit
-  kill -TERM "$1"
+  kill -TERM "$(daemon_pid "$1" "$2")"
   local rc=0
   wait "$1" || rc=$?
   [ "$rc" -eq 0 ] || fail "$2 exited with $rc after SIGTERM"
+}
+# Every system call name SystemCallFilter=@GROUP lets through, groups expanded.
+expand_filter() {
+  systemd-analyze syscall-filter "$1" | awk 'NR > 1 && $1 !~ /^#/ { print $1 }' |
+    while read -r name; do
+      if [[ $name == @* ]]; then expand_filter "$name"; else echo "$name"; fi
+    done
+}
+# What a strace -f log shows a daemon did that its unit's seccomp filter
+# (@system-service ~@privileged @resources) or MemoryDenyWriteExecute=yes would refuse.
+check_sandbox() {  # STRACE_LOG NAME
+  expand_filter @system-service | sort -u >"$WORK/allowed"
+  { expand_filter @privileged; expand_filter @resources; } | sort -u >"$WORK/denied"
+  comm -23 "$WORK/allowed" "$WORK/denied" >"$WORK/permitted"
+  sed -nE 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p' "$1" | sort -u >"$WORK/used"
+  local refused
+  refused=$(comm -23 "$WORK/used" "$WORK/permitted" | tr '\n' ' ')
+  [ -z "$refused" ] || fail "$2 makes system calls its unit's filter refuses: $refused"
+  if grep -E 'mmap\(.*PROT_WRITE\|PROT_EXEC|mprotect\(.*PROT_EXEC' "$1" | head -3 | grep .; then
+    fail "$2 maps memory writable and executable (MemoryDenyWriteExecute=yes refuses it)"
+  fi
+  echo "$2: $(wc -l <"$WORK/used") distinct system calls, all allowed by its unit's filter"
 }
 as_collector() {
   setpriv --reuid=hivewatch-collector --regid=hivewatch-collector --init-groups -- "$@"
@@ -143,7 +174,10 @@ INGEST=$(as_collector /usr/bin/hivewatch-collector --config /etc/hivewatch/colle
   token create --name packaging-agent --scope ingest 2>/dev/null)
 READ=$(as_collector /usr/bin/hivewatch-collector --config /etc/hivewatch/collector.toml \
   token create --name packaging-read --scope read 2>/dev/null)
-start_collector
+TRACES="$WORK/traces"
+install -d -m 1777 "$TRACES"
+chmod 0755 "$WORK"
+start_collector "$TRACES/collector"
 # The agent's configuration as the post-install message says: the token in its file, the
 # file named in agent.toml (the collector URL's default is this machine's collector).
 printf '%s\n' "$INGEST" | install -m 0640 -g hivewatch-agent /dev/stdin /etc/hivewatch/agent-token
@@ -152,7 +186,8 @@ sed -i -e 's|^# token_file = ""|token_file = "/etc/hivewatch/agent-token"|' \
 AGENT_AS=(setpriv --reuid=hivewatch-agent --regid=hivewatch-agent --groups=adm)
 getent group systemd-journal >/dev/null && AGENT_AS[3]=--groups=adm,systemd-journal
 "${AGENT_AS[@]}" -- /usr/bin/hivewatch-agent --config /etc/hivewatch/agent.toml --check-config
-"${AGENT_AS[@]}" -- /usr/bin/hivewatch-agent --config /etc/hivewatch/agent.toml 2>"$WORK/agent.log" &
+"${AGENT_AS[@]}" -- strace -f -qq -o "$TRACES/agent" \
+  /usr/bin/hivewatch-agent --config /etc/hivewatch/agent.toml >/dev/null 2>"$WORK/agent.log" &
 AGENT_PID=$!
 PIDS+=("$AGENT_PID")
 HOST=$(hostname)
@@ -163,10 +198,12 @@ wait_for 30 listed || { cat "$WORK/agent.log" "$WORK/collector.log"; fail "the h
 HIVEWATCH_TOKEN=$READ /usr/bin/hivewatch hosts
 samples=$(HIVEWATCH_TOKEN=$READ /usr/bin/hivewatch metrics node_load1 --output json | wc -l)
 [ "$samples" -ge 1 ] || fail "hivewatch metrics node_load1: nothing"
-kill -HUP "$AGENT_PID"
+kill -HUP "$(daemon_pid "$AGENT_PID" hivewatch-agent)"
 wait_for 10 grep -q "configuration reloaded" "$WORK/agent.log" || fail "agent: no reload"
 stop "$AGENT_PID" hivewatch-agent
 stop "$COLLECTOR_PID" hivewatch-collector
+check_sandbox "$TRACES/agent" hivewatch-agent
+check_sandbox "$TRACES/collector" hivewatch-collector
 AGENT_ID=$(cat /var/lib/hivewatch-agent/agent_id)
 
 step "re-install over the installation: configurations and data kept"
