@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Online backup of the collector's SQLite database while it ingests (docs/operations.md, figures
 # in docs/benchmarks.md): starts a collector on a fresh temp directory, preloads PRELOAD lines,
-# then pushes LINES more and, while that push runs, makes COPIES copies with VACUUM INTO and one
-# with the sqlite3 shell's .backup. Prints each copy's time, integrity_check, its log lines and
+# then pushes LINES more and, while that push runs, makes one copy with the sqlite3 shell's
+# .backup and COPIES copies with VACUUM INTO. Prints each copy's time, integrity_check, its log lines and
 # batches (whole batches only: lines = 1000 x batches), and whether the push was still running.
 #   bash bench/backup_bench.sh [PRELOAD [LINES [COPIES]]]   (defaults 2000000 1000000 5)
 set -euo pipefail
@@ -45,8 +45,8 @@ copy() {  # NAME SQL-OR-DOT-COMMAND
     "$(sqlite3 "$DIR/$1.db" 'SELECT count(*) FROM logs')" "$(batches "$DIR/$1.db")" \
     "$(du -h "$DIR/$1.db" | cut -f1)" "$running"
 }
-for i in $(seq "$COPIES"); do copy "vacuum$i" "VACUUM INTO '$DIR/vacuum$i.db'"; done
 copy backup ".backup '$DIR/backup.db'"
+for i in $(seq "$COPIES"); do copy "vacuum$i" "VACUUM INTO '$DIR/vacuum$i.db'"; done
 wait "$PUSH"
 PUSH=""
 tail -3 "$DIR/push.out"
