@@ -57,6 +57,16 @@ class NotifySocket {
     }
   }
 
+  // Receives the messages already waiting, without blocking; returns how many there were.
+  int Drain() {
+    int n = 0;
+    char buf[4096];
+    for (ssize_t got; (got = recv(fd_, buf, sizeof buf, MSG_DONTWAIT)) > 0; ++n) {
+      messages_.emplace_back(buf, static_cast<size_t>(got));
+    }
+    return n;
+  }
+
   const std::vector<std::string>& messages() const { return messages_; }
 
  private:
