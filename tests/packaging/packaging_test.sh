@@ -2,7 +2,8 @@
 # The .deb packages for real, on this machine (CTest label `packaging`; run as root, as CI does):
 # build them with cpack, install them, check the installed units (systemd-analyze verify and
 # security), run the installed binaries by hand with the installed default configs plus a token
-# (agent -> collector -> CLI), re-install over the installation (configs and data kept), then
+# (agent -> collector -> CLI), re-install over the installation and upgrade to a newer package
+# version (configs and data kept), then
 # remove and purge and compare the file system with how it was before.
 # Usage: packaging_test.sh BUILD_DIR. Exit 77 = skipped (not root, or hivewatch already
 # installed, or port 9800 busy). Purges what it installed, whatever happens.
@@ -216,6 +217,24 @@ start_collector
 listed || fail "the collector's data or tokens did not survive the re-install"
 stop "$COLLECTOR_PID" hivewatch-collector
 echo "kept: edited agent.toml, agent-token, agent id, the collector's data and tokens"
+
+step "upgrade to a newer version ($VERSION.1): configurations and data kept"
+(cd "$WORK" && cpack -G DEB -B "$WORK/debs-next" -D CPACK_PACKAGE_VERSION="$VERSION.1" \
+  --config "$BUILD/CPackConfig.cmake" >"$WORK/cpack-next.log" 2>&1) ||
+  { cat "$WORK/cpack-next.log"; fail "cpack (next version)"; }
+dpkg -i "$WORK"/debs-next/*.deb >"$WORK/upgrade.log" 2>&1 || { cat "$WORK/upgrade.log"; fail "upgrade"; }
+for p in "${PKGS[@]}"; do
+  [ "$(dpkg-query -W -f='${Version}' "$p")" = "$VERSION.1-1" ] || fail "$p was not upgraded"
+done
+grep -q "Unpacking hivewatch-agent ($VERSION.1-1) over ($VERSION-1)" "$WORK/upgrade.log" ||
+  fail "not an upgrade: $(cat "$WORK/upgrade.log")"
+grep -q '^token_file = "/etc/hivewatch/agent-token"' /etc/hivewatch/agent.toml ||
+  fail "the upgrade replaced the edited agent.toml"
+[ "$(cat /var/lib/hivewatch-agent/agent_id)" = "$AGENT_ID" ] || fail "agent id changed"
+start_collector
+listed || fail "the collector's data or tokens did not survive the upgrade"
+stop "$COLLECTOR_PID" hivewatch-collector
+echo "kept across the upgrade: edited agent.toml, agent id, the collector's data and tokens"
 
 step "dpkg -r: programs and units gone, configurations and data kept"
 dpkg -r "${PKGS[@]}" >"$WORK/remove.log" 2>&1 || { cat "$WORK/remove.log"; fail "dpkg -r"; }
