@@ -3,8 +3,8 @@
 # build them with cpack, install them, check the installed units (systemd-analyze verify and
 # security), run the installed binaries by hand with the installed default configs plus a token
 # (agent -> collector -> CLI), re-install over the installation and upgrade to a newer package
-# version (configs and data kept), then
-# remove and purge and compare the file system with how it was before.
+# version (configs and data kept), then remove and purge and compare the file system with how it
+# was before.
 # Usage: packaging_test.sh BUILD_DIR. Exit 77 = skipped (not root, or hivewatch already
 # installed, or port 9800 busy). Purges what it installed, whatever happens.
 set -euo pipefail
