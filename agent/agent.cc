@@ -97,9 +97,9 @@ void AddProcessMetrics(std::vector<MetricFamily>* out) {
   long rss_pages = 0, size_pages = 0;
   std::ifstream statm("/proc/self/statm");
   statm >> size_pages >> rss_pages;
-  out->push_back(Gauge(
-      "hivewatch_agent_resident_memory_bytes", "Resident memory of the hivewatch agent process.",
-      static_cast<double>(rss_pages) * static_cast<double>(sysconf(_SC_PAGESIZE))));
+  out->push_back(Gauge("hivewatch_agent_resident_memory_bytes",
+                       "Resident memory of the hivewatch agent process.",
+                       static_cast<double>(rss_pages) * static_cast<double>(sysconf(_SC_PAGESIZE))));
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
@@ -199,8 +199,7 @@ void Agent::Impl::OnAcked(const SpoolRecord& record) {
   if (record.meta.empty()) return;
   Result<Checkpoints> changes = DecodeCheckpoints(record.meta);
   Status st = changes.ok() ? checkpoints->Apply(*changes) : changes.status();
-  if (!st.ok())
-    spdlog::error("batch {}: positions not recorded: {}", record.batch_id, st.message());
+  if (!st.ok()) spdlog::error("batch {}: positions not recorded: {}", record.batch_id, st.message());
 }
 
 void Agent::Impl::CollectAndSpool() {
@@ -224,9 +223,7 @@ void Agent::Impl::CollectAndSpool() {
   families.push_back(Gauge("hivewatch_agent_spool_bytes", "Size of the disk spool.",
                            static_cast<double>(spool->bytes())));
   MetricFamily dropped{"hivewatch_agent_dropped_batches_total",
-                       "Batches given up on, by reason.",
-                       MetricType::kCounter,
-                       {}};
+                       "Batches given up on, by reason.", MetricType::kCounter, {}};
   dropped.points.push_back({{{"reason", "rejected"}}, static_cast<double>(shipper->rejected())});
   dropped.points.push_back(
       {{{"reason", "spool_full"}}, static_cast<double>(spool->dropped_batches())});
@@ -329,9 +326,8 @@ Status Agent::Start() {
                HIVEWATCH_VERSION, s.config.host, s.agent_id, s.config.interval_ms,
                s.config.collectors.front());
   if (s.config.token.empty()) {
-    spdlog::warn(
-        "no token configured: pushes will be refused unless the collector runs "
-        "with --no-auth (set token or token_file)");
+    spdlog::warn("no token configured: pushes will be refused unless the collector runs "
+                 "with --no-auth (set token or token_file)");
   }
   return Status::Ok();
 }

@@ -1,9 +1,9 @@
 // hivewatch-agent: flags, wiring and the run loop only (see agent/agent.h).
 #include <spdlog/spdlog.h>
 
-#include <unistd.h>
 #include <boost/program_options.hpp>
 #include <iostream>
+#include <unistd.h>
 
 #include "common/daemon.h"
 #include "common/service_loop.h"
@@ -115,25 +115,25 @@ bool Reload(const std::string& config_path, const po::variables_map& vm,
 
 int main(int argc, char** argv) {
   po::options_description visible("Options", 100, 50);
-  visible.add_options()("help,h", "show this help")("version", "print the version")(
-      "config,c", po::value<std::string>()->value_name("FILE"),
-      "TOML configuration file (docs/configuration.md)")(
-      "once", "collect once, print Prometheus text exposition to stdout and exit")(
-      "check-config", "validate the configuration and exit (0 if valid)")(
-      "collector", po::value<std::vector<std::string>>()->value_name("URL"),
-      "collector URL; repeat to fail over in order (default http://127.0.0.1:9800)")(
-      "token", po::value<std::string>()->value_name("TOKEN"), "ingest token")(
-      "token-file", po::value<std::string>()->value_name("FILE"), "file holding the ingest token")(
-      "host", po::value<std::string>()->value_name("NAME"),
-      "host name to report (default: this machine's)")(
-      "state-dir", po::value<std::string>()->value_name("DIR"),
-      "spool and state (default /var/lib/hivewatch-agent)")(
-      "interval", po::value<std::string>()->value_name("DURATION"),
-      "collection interval (default 10s)")("proc-root", po::value<std::string>()->value_name("DIR"),
-                                           "where /proc is (default /proc)")(
-      "sys-root", po::value<std::string>()->value_name("DIR"), "where /sys is (default /sys)")(
-      "log-level", po::value<std::string>()->value_name("LEVEL"),
-      "trace, debug, info, warn or error (default info)");
+  visible.add_options()
+      ("help,h", "show this help")
+      ("version", "print the version")
+      ("config,c", po::value<std::string>()->value_name("FILE"),
+       "TOML configuration file (docs/configuration.md)")
+      ("once", "collect once, print Prometheus text exposition to stdout and exit")
+      ("check-config", "validate the configuration and exit (0 if valid)")
+      ("collector", po::value<std::vector<std::string>>()->value_name("URL"),
+       "collector URL; repeat to fail over in order (default http://127.0.0.1:9800)")
+      ("token", po::value<std::string>()->value_name("TOKEN"), "ingest token")
+      ("token-file", po::value<std::string>()->value_name("FILE"), "file holding the ingest token")
+      ("host", po::value<std::string>()->value_name("NAME"), "host name to report (default: this machine's)")
+      ("state-dir", po::value<std::string>()->value_name("DIR"),
+       "spool and state (default /var/lib/hivewatch-agent)")
+      ("interval", po::value<std::string>()->value_name("DURATION"), "collection interval (default 10s)")
+      ("proc-root", po::value<std::string>()->value_name("DIR"), "where /proc is (default /proc)")
+      ("sys-root", po::value<std::string>()->value_name("DIR"), "where /sys is (default /sys)")
+      ("log-level", po::value<std::string>()->value_name("LEVEL"),
+       "trace, debug, info, warn or error (default info)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, visible), vm);

@@ -135,20 +135,20 @@ void Reload(const std::string& config_path, const po::variables_map& vm, Collect
 
 int main(int argc, char** argv) {
   po::options_description visible("Options", 100, 50);
-  visible.add_options()("help,h", "show this help")("version", "print the version")(
-      "config,c", po::value<std::string>()->value_name("FILE"),
-      "TOML configuration file (docs/configuration.md)")(
-      "listen,l", po::value<std::string>()->value_name("ADDR"),
-      "host:port to listen on (default 127.0.0.1:9800; port 0 picks one)")(
-      "data-dir,d", po::value<std::string>()->value_name("DIR"),
-      "where the database lives (default /var/lib/hivewatch-collector)")(
-      "no-auth", "accept requests without a token (local experiments only)")(
-      "log-level", po::value<std::string>()->value_name("LEVEL"),
-      "trace, debug, info, warn or error (default info)")(
-      "check-config", "validate the configuration and exit (0 if valid)");
+  visible.add_options()
+      ("help,h", "show this help")
+      ("version", "print the version")
+      ("config,c", po::value<std::string>()->value_name("FILE"), "TOML configuration file (docs/configuration.md)")
+      ("listen,l", po::value<std::string>()->value_name("ADDR"),
+       "host:port to listen on (default 127.0.0.1:9800; port 0 picks one)")
+      ("data-dir,d", po::value<std::string>()->value_name("DIR"),
+       "where the database lives (default /var/lib/hivewatch-collector)")
+      ("no-auth", "accept requests without a token (local experiments only)")
+      ("log-level", po::value<std::string>()->value_name("LEVEL"), "trace, debug, info, warn or error (default info)")
+      ("check-config", "validate the configuration and exit (0 if valid)");
   po::options_description hidden;
-  hidden.add_options()("command", po::value<std::string>())("args",
-                                                            po::value<std::vector<std::string>>());
+  hidden.add_options()("command", po::value<std::string>())(
+      "args", po::value<std::vector<std::string>>());
   po::options_description all;
   all.add(visible).add(hidden);
   po::positional_options_description pos;
