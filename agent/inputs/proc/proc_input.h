@@ -1,7 +1,7 @@
 // ProcInput: host metrics from /proc and /sys with node_exporter 1.5's names, types, labels and
 // HELP (collectors cpu, stat, time, meminfo, vmstat, loadavg, pressure, diskstats, filesystem,
 // netdev, netclass's node_network_up). Not thread-safe (MetricsInput contract); statvfs calls
-// run on short-lived detached helper threads under a deadline (see StatfsProber).
+// run on long-lived helper threads under a deadline (see StatfsProber).
 #pragma once
 
 #include <chrono>
