@@ -7,16 +7,22 @@
 namespace hivewatch {
 namespace {
 
-// Splits on runs of spaces and tabs; no empty fields.
-std::vector<std::string_view> Fields(std::string_view line) {
-  std::vector<std::string_view> out;
+// Splits on runs of spaces and tabs into *out (cleared first, its capacity reused from line
+// to line); no empty fields.
+void SplitFields(std::string_view line, std::vector<std::string_view>* out) {
+  out->clear();
   size_t i = 0;
   while (i < line.size()) {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
     size_t start = i;
     while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
+    if (i > start) out->push_back(line.substr(start, i - start));
   }
+}
+
+std::vector<std::string_view> Fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  SplitFields(line, &out);
   return out;
 }
 
@@ -97,9 +103,10 @@ bool AnyThenEndOrSlash(std::string_view s) {
 Result<ProcStat> ParseProcStat(std::string_view text) {
   ProcStat stat;
   Status error;
+  std::vector<std::string_view> f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
-    auto f = Fields(line);
+    SplitFields(line, &f);
     if (f.empty()) return;
     auto single = [&](uint64_t* out) {
       if (f.size() < 2 || !ToU64(f[1], out)) error = LineError("stat", line_no, line);
@@ -142,9 +149,10 @@ Result<ProcStat> ParseProcStat(std::string_view text) {
 Result<std::vector<MeminfoField>> ParseMeminfo(std::string_view text) {
   std::vector<MeminfoField> out;
   Status error;
+  std::vector<std::string_view> f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
-    auto f = Fields(line);
+    SplitFields(line, &f);
     if (f.empty()) return;
     if ((f.size() != 2 && f.size() != 3) || f[0].back() != ':') {
       error = LineError("meminfo", line_no, line);
@@ -176,19 +184,21 @@ Result<std::vector<MeminfoField>> ParseMeminfo(std::string_view text) {
   return out;
 }
 
-Result<std::vector<std::pair<std::string, double>>> ParseVmstat(std::string_view text) {
+Result<std::vector<std::pair<std::string, double>>> ParseVmstat(
+    std::string_view text, bool (*keep)(std::string_view name)) {
   std::vector<std::pair<std::string, double>> out;
   Status error;
+  std::vector<std::string_view> f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
-    auto f = Fields(line);
+    SplitFields(line, &f);
     if (f.empty()) return;
     double v = 0;
     if (f.size() != 2 || !ToDouble(f[1], &v)) {
       error = LineError("vmstat", line_no, line);
       return;
     }
-    out.emplace_back(std::string(f[0]), v);
+    if (!keep || keep(f[0])) out.emplace_back(std::string(f[0]), v);
   });
   if (!error.ok()) return error;
   return out;
@@ -219,9 +229,10 @@ Result<LoadAvg> ParseLoadavg(std::string_view text) {
 Result<PressureStats> ParsePressure(std::string_view text) {
   PressureStats ps;
   Status error;
+  std::vector<std::string_view> f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
-    auto f = Fields(line);
+    SplitFields(line, &f);
     if (f.empty()) return;
     bool some = f[0] == "some";
     if (!some && f[0] != "full") {
@@ -248,9 +259,10 @@ Result<PressureStats> ParsePressure(std::string_view text) {
 Result<std::vector<DiskStats>> ParseDiskstats(std::string_view text) {
   std::vector<DiskStats> out;
   Status error;
+  std::vector<std::string_view> f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
-    auto f = Fields(line);
+    SplitFields(line, &f);
     if (f.empty()) return;
     // major minor name + at least 11 statistics (kernels >= 4.18 add discard/flush ones).
     if (f.size() < 14) {
@@ -304,18 +316,20 @@ bool IsDefaultExcludedDisk(std::string_view device) {
 Result<std::vector<NetDevStats>> ParseNetDev(std::string_view text) {
   std::vector<NetDevStats> out;
   Status error;
+  std::vector<std::string_view> name, f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
     size_t colon = line.find(':');
     // The two header lines contain '|' and no ':'.
     if (colon == std::string_view::npos) {
-      if (!Fields(line).empty() && line.find('|') == std::string_view::npos) {
+      SplitFields(line, &f);
+      if (!f.empty() && line.find('|') == std::string_view::npos) {
         error = LineError("net/dev", line_no, line);
       }
       return;
     }
-    auto name = Fields(line.substr(0, colon));
-    auto f = Fields(line.substr(colon + 1));
+    SplitFields(line.substr(0, colon), &name);
+    SplitFields(line.substr(colon + 1), &f);
     if (name.size() != 1 || f.size() != 16) {
       error = LineError("net/dev", line_no, line);
       return;
@@ -368,9 +382,10 @@ bool MountEntry::ReadOnly() const {
 Result<std::vector<MountEntry>> ParseMounts(std::string_view text) {
   std::vector<MountEntry> out;
   Status error;
+  std::vector<std::string_view> f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
-    auto f = Fields(line);
+    SplitFields(line, &f);
     if (f.empty()) return;
     if (f.size() < 4) {
       error = LineError("mounts", line_no, line);

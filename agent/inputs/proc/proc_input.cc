@@ -182,7 +182,7 @@ void ProcInput::CollectMeminfo(std::vector<MetricFamily>* out) {
 void ProcInput::CollectVmstat(std::vector<MetricFamily>* out) {
   auto text = ReadProc("vmstat");
   if (!text.ok()) return;
-  auto fields = ParseVmstat(*text);
+  auto fields = ParseVmstat(*text, IsDefaultVmstatField);
   if (!fields.ok()) {
     if (logged_failures_.insert("parse:vmstat").second) {
       spdlog::debug("proc: {}", fields.status().message());
@@ -190,7 +190,6 @@ void ProcInput::CollectVmstat(std::vector<MetricFamily>* out) {
     return;
   }
   for (const auto& [name, value] : *fields) {
-    if (!IsDefaultVmstatField(name)) continue;
     // node_exporter exposes these as untyped. Of our two types, gauge keeps the exposition
     // free of promtool lint (a counter would need a _total suffix, changing the names);
     // rate() works on them either way.

@@ -85,6 +85,12 @@ TEST_CASE("ParseVmstat reads every field and the default selection matches node_
     if (IsDefaultVmstatField(name)) selected.push_back(name);
   CHECK(selected == std::vector<std::string>{"pgpgin", "pgpgout", "pswpin", "pswpout", "pgfault",
                                              "pgmajfault", "oom_kill"});
+  auto kept = ParseVmstat(Fixture("exclusions/proc/vmstat"), IsDefaultVmstatField);
+  REQUIRE(kept.ok());
+  std::vector<std::string> kept_names;
+  for (const auto& [name, value] : *kept) kept_names.push_back(name);
+  CHECK(kept_names == selected);
+  CHECK_FALSE(ParseVmstat("pgfault 1\nnr_free_pages x\n", IsDefaultVmstatField).ok());
 }
 
 TEST_CASE("ParseLoadavg reads the three averages", "[proc]") {
