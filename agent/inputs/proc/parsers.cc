@@ -8,11 +8,12 @@ namespace hivewatch {
 namespace {
 
 // Splits on runs of spaces and tabs into *out (cleared first, its capacity reused from line
-// to line); no empty fields.
-void SplitFields(std::string_view line, std::vector<std::string_view>* out) {
+// to line); no empty fields. Stops after `max` fields.
+void SplitFields(std::string_view line, std::vector<std::string_view>* out,
+                 size_t max = std::string_view::npos) {
   out->clear();
   size_t i = 0;
-  while (i < line.size()) {
+  while (i < line.size() && out->size() < max) {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
     size_t start = i;
     while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
@@ -106,7 +107,8 @@ Result<ProcStat> ParseProcStat(std::string_view text) {
   std::vector<std::string_view> f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
-    SplitFields(line, &f);
+    // A cpu line has 11 fields at most that matter, the others 2: "intr" has one per IRQ.
+    SplitFields(line, &f, 11);
     if (f.empty()) return;
     auto single = [&](uint64_t* out) {
       if (f.size() < 2 || !ToU64(f[1], out)) error = LineError("stat", line_no, line);
