@@ -67,15 +67,9 @@ batches() {
   curl -sf "$URL/api/v1/hosts" | jq '[.hosts[] | select(.host == "agentbench") | .batches] | add // 0'
 }
 
-"$COLLECTOR" --no-auth --listen 127.0.0.1:0 --data-dir "$DIR/data" 2>"$DIR/collector.log" &
-PIDS+=($!)
-URL=""
-for _ in $(seq 100); do
-  URL=$(grep -o 'listening on http://[0-9.:]*' "$DIR/collector.log" | head -1 | cut -d' ' -f3 || true)
-  [ -n "$URL" ] && break
-  sleep 0.1
-done
-[ -n "$URL" ] || { echo "collector did not start:"; cat "$DIR/collector.log"; exit 1; }
+. bench/start_collector.sh
+start_collector "$BUILD_DIR" "$DIR"
+PIDS+=($COLLECTOR_PID)
 
 # Only the proc input (the default); an empty config keeps /etc/hivewatch/agent.toml out.
 : >"$DIR/agent.toml"
