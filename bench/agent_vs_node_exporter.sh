@@ -62,6 +62,10 @@ wait_for() {  # wait_for DESCRIPTION COMMAND...: up to 10 s
   echo "$what did not come up" >&2; exit 1
 }
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }  # utime + stime
+thread_ticks() {  # "TID TICKS" for each thread of PID
+  local t
+  for t in /proc/"$1"/task/*; do echo "${t##*/} $(sed 's/^.*) //' "$t/stat" | awk '{print $12 + $13}')"; done
+}
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 batches() {
   curl -sf "$URL/api/v1/hosts" | jq '[.hosts[] | select(.host == "agentbench") | .batches] | add // 0'
@@ -118,7 +122,7 @@ echo "machine: $(nproc) cores, $(grep -c ^processor /proc/cpuinfo) CPUs," \
 echo "node_exporter: $("$NE" --version 2>&1 | head -1)"
 echo "window: $CYCLES cycles, one every $INTERVAL_MS ms (about $((CYCLES * INTERVAL_MS / 1000)) s)"
 
-A0=$(ticks $AGENT_PID); B0=$(batches)
+A0=$(ticks $AGENT_PID); B0=$(batches); thread_ticks $AGENT_PID >"$DIR/threads0"
 D0=$(ticks $NE_DEFAULT_PID); M0=$(ticks $NE_MATCHED_PID)
 scrape "$NE_DEFAULT_PORT" "$CYCLES" &
 S1=$!
@@ -137,7 +141,7 @@ for k in VmRSS RssAnon RssFile RssShmem VmHWM; do
 done
 # The agent's window ends at its batch count reaching B0 + CYCLES (it started with the scrapes).
 until [ "$(batches)" -ge $((B0 + CYCLES)) ]; do sleep 0.02; done
-A1=$(ticks $AGENT_PID); B1=$(batches)
+A1=$(ticks $AGENT_PID); B1=$(batches); thread_ticks $AGENT_PID >"$DIR/threads1"
 D1=$(ticks $NE_DEFAULT_PID); M1=$(ticks $NE_MATCHED_PID)
 HZ=$(getconf CLK_TCK)
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -167,3 +171,7 @@ echo
 echo "ratio = the agent's CPU per cycle / that row's (aim <= 0.25 against node_exporter);" \
   "agent: $((B1 - B0)) cycles, $((A1 - A0)) ticks; node_exporter: $CYCLES scrapes," \
   "$((D1 - D0)) and $((M1 - M0)) ticks (1 tick = $((1000 / HZ)) ms)"
+# Thread ids in start order: main, log batcher, shipper, collection loop, statvfs helper.
+echo "agent threads, ms per cycle by thread id (main, batcher, shipper, collection, statvfs):" \
+  "$(join <(sort "$DIR/threads0") <(sort "$DIR/threads1") | sort -n | awk -v n=$((B1 - B0)) -v hz="$HZ" \
+    '{printf "%s %.2f  ", $1, ($3 - $2) * 1000 / hz / n}')"
