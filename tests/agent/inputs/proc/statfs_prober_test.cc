@@ -34,7 +34,7 @@ StatfsFunc GatedStatfs(std::shared_ptr<Gate> gate, std::string hung) {
 
 TEST_CASE("paths queued behind a hung statvfs are still probed before the deadline", "[proc]") {
   auto gate = std::make_shared<Gate>();
-  StatfsProber prober(GatedStatfs(gate, "/hung"), std::chrono::milliseconds(1500));
+  StatfsProber prober(GatedStatfs(gate, "/hung"), std::chrono::milliseconds(600));
   auto results = prober.ProbeAll({"/a", "/hung", "/bb", "/ccc"});
   REQUIRE(results.size() == 4);
   REQUIRE(results[0].ok());
