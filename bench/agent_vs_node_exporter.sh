@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --cycles) CYCLES=$2; shift 2 ;;
     --interval-ms) INTERVAL_MS=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
