@@ -35,7 +35,7 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
   done
   dpkg -P "${PKGS[@]}" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
+  rm -rf "$WORK" /var/log/hivewatch-packaging-test.log
 }
 trap cleanup EXIT
 
@@ -182,8 +182,16 @@ start_collector "$TRACES/collector"
 # The agent's configuration as the post-install message says: the token in its file, the
 # file named in agent.toml (the collector URL's default is this machine's collector).
 printf '%s\n' "$INGEST" | install -m 0640 -g hivewatch-agent /dev/stdin /etc/hivewatch/agent-token
+# Every log input on, so that the system calls of each are checked below: syslog and the journal
+# as agent.toml shows them, and a file in /var/log (group adm).
 sed -i -e 's|^# token_file = ""|token_file = "/etc/hivewatch/agent-token"|' \
-  -e 's|^# interval = "10s"|interval = "1s"|' /etc/hivewatch/agent.toml
+  -e 's|^# interval = "10s"|interval = "1s"|' \
+  -e '/^\[inputs.syslog\]/,/^\[/ s|^# enabled = false|enabled = true|' \
+  -e '/^\[inputs.journald\]/,$ s|^# enabled = false|enabled = true|' /etc/hivewatch/agent.toml
+install -m 0640 -g adm /dev/null /var/log/hivewatch-packaging-test.log
+printf '[[inputs.file]]\npaths = ["/var/log/hivewatch-packaging-test.log"]\nstart_at = "beginning"\n' \
+  >>/etc/hivewatch/agent.toml
+echo "hivewatch packaging file line" >>/var/log/hivewatch-packaging-test.log
 AGENT_AS=(setpriv --reuid=hivewatch-agent --regid=hivewatch-agent --groups=adm)
 getent group systemd-journal >/dev/null && AGENT_AS[3]=--groups=adm,systemd-journal
 "${AGENT_AS[@]}" -- /usr/bin/hivewatch-agent --config /etc/hivewatch/agent.toml --check-config
@@ -199,6 +207,11 @@ wait_for 30 listed || { cat "$WORK/agent.log" "$WORK/collector.log"; fail "the h
 HIVEWATCH_TOKEN=$READ /usr/bin/hivewatch hosts
 samples=$(HIVEWATCH_TOKEN=$READ /usr/bin/hivewatch metrics node_load1 --output json | wc -l)
 [ "$samples" -ge 1 ] || fail "hivewatch metrics node_load1: nothing"
+logger -n 127.0.0.1 -P 5514 -d -t packaging "hivewatch packaging syslog line"
+found() { HIVEWATCH_TOKEN=$READ /usr/bin/hivewatch logs --since 1h "$1" | grep -q "$1"; }
+wait_for 30 found "hivewatch packaging file line" || { cat "$WORK/agent.log"; fail "file line not found"; }
+wait_for 30 found "hivewatch packaging syslog line" || { cat "$WORK/agent.log"; fail "syslog line not found"; }
+HIVEWATCH_TOKEN=$READ /usr/bin/hivewatch logs --since 1h "hivewatch packaging"
 kill -HUP "$(daemon_pid "$AGENT_PID" hivewatch-agent)"
 wait_for 10 grep -q "configuration reloaded" "$WORK/agent.log" || fail "agent: no reload"
 stop "$AGENT_PID" hivewatch-agent
@@ -212,6 +225,7 @@ dpkg -i "${DEBS[@]}" >"$WORK/reinstall.log" 2>&1 || { cat "$WORK/reinstall.log";
 grep -q '^token_file = "/etc/hivewatch/agent-token"' /etc/hivewatch/agent.toml ||
   fail "the edited agent.toml was replaced"
 [ -f /etc/hivewatch/agent-token ] || fail "agent-token lost"
+rm -f /var/log/hivewatch-packaging-test.log
 [ "$(cat /var/lib/hivewatch-agent/agent_id)" = "$AGENT_ID" ] || fail "agent id changed"
 start_collector
 listed || fail "the collector's data or tokens did not survive the re-install"
