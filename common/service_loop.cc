@@ -46,6 +46,9 @@ std::string RunServiceLoop(const ServiceSignals& signals, const ServiceLoopHooks
     } else if (sig == SIGHUP) {
       spdlog::info("received SIGHUP: reloading the configuration");
       systemd::NotifyReloading();
+      // The reload may block for a while (the agent waits for a push in flight): it starts
+      // with a full watchdog interval.
+      if (watchdog.count() > 0) systemd::PingWatchdog();
       if (!hooks.reload()) return "failed reload";
       systemd::NotifyReady(hooks.ready_status);
     } else {
