@@ -260,8 +260,9 @@ for f in /etc/hivewatch/agent.toml /etc/hivewatch/collector.toml \
   /var/lib/hivewatch-collector/hivewatch.db /var/lib/hivewatch-agent/agent_id; do
   [ -e "$f" ] || fail "$f removed by dpkg -r (only purge removes it)"
 done
-echo "left for a re-install: $(find /etc/hivewatch /var/lib/hivewatch-* \
-  /etc/systemd/system -name 'hivewatch*' | wc -l) files under /etc/hivewatch, /var/lib, /etc/systemd"
+echo "left for a re-install:"
+find /etc/hivewatch /var/lib/hivewatch-* /etc/systemd/system /var/lib/systemd/deb-systemd-helper-* \
+  \( -name 'hivewatch*' -o -path '/etc/hivewatch/*' -o -path '/var/lib/hivewatch-*/*' \) | sort
 
 step "dpkg -P: nothing left"
 dpkg -P "${PKGS[@]}" >"$WORK/purge.log" 2>&1 || { cat "$WORK/purge.log"; fail "dpkg -P"; }
