@@ -121,6 +121,11 @@ for p in "${PKGS[@]}"; do
   [ "$(dpkg-deb -f "$deb" Version)" = "$VERSION-1" ] || fail "$p: version is not $VERSION-1"
   dpkg-deb -f "$deb" Depends | grep -q 'libc6' || fail "$p: no shlibdeps (libc6 missing)"
 done
+for i in 0 1 2; do  # each program's man page (checked in the package: dpkg may exclude /usr/share/man)
+  contents=$(dpkg-deb -c "${DEBS[$i]}")
+  prog=$(grep -o 'usr/bin/[a-z-]*' <<<"$contents" | cut -d/ -f3)
+  grep -q "usr/share/man/man1/$prog.1.gz" <<<"$contents" || fail "no man page for $prog"
+done
 dpkg-deb -f "${DEBS[0]}" Depends | grep -q 'libcurl4' || fail "agent: libcurl4 missing"
 dpkg-deb -f "${DEBS[1]}" Depends | grep -q 'libsqlite3-0' || fail "collector: libsqlite3-0 missing"
 dpkg-deb -f "${DEBS[2]}" Depends | grep -q 'libsystemd0' && fail "cli: needs no libsystemd0"
