@@ -11,18 +11,12 @@ BUILD_DIR=${HIVEWATCH_BUILD_DIR:-build}
 PRELOAD=${1:-2000000} LINES=${2:-1000000} COPIES=${3:-5}
 DIR=$(mktemp -d /tmp/hivewatch-backup-bench-XXXXXX)
 PUSH=""
-trap 'kill "$PID" ${PUSH:+"$PUSH"} 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
+PID=""
+trap 'kill ${PID:+"$PID"} ${PUSH:+"$PUSH"} 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
 
-"$BUILD_DIR/collector/hivewatch-collector" --no-auth --listen 127.0.0.1:0 --data-dir "$DIR/data" \
-  2>"$DIR/collector.log" &
-PID=$!
-URL=""
-for _ in $(seq 100); do
-  URL=$(grep -o 'listening on http://[0-9.:]*' "$DIR/collector.log" | head -1 | cut -d' ' -f3 || true)
-  [ -n "$URL" ] && break
-  sleep 0.1
-done
-[ -n "$URL" ] || { echo "collector did not start:"; cat "$DIR/collector.log"; exit 1; }
+. bench/start_collector.sh
+start_collector "$BUILD_DIR" "$DIR"
+PID=$COLLECTOR_PID
 DB="$DIR/data/hivewatch.db"
 batches() { sqlite3 "$1" 'SELECT count(*) FROM batches'; }
 
