@@ -231,6 +231,11 @@ grep -q '^token_file = "/etc/hivewatch/agent-token"' /etc/hivewatch/agent.toml |
   fail "the edited agent.toml was replaced"
 [ -f /etc/hivewatch/agent-token ] || fail "agent-token lost"
 rm -f /var/log/hivewatch-packaging-test.log
+# The maintainer scripts run again on their own (idempotent), even with a conffile deleted.
+mv /etc/hivewatch/collector.toml "$WORK/collector.toml.saved"
+dpkg-reconfigure hivewatch-collector hivewatch-agent >"$WORK/reconfigure.log" 2>&1 ||
+  { cat "$WORK/reconfigure.log"; fail "postinst run again (no collector.toml)"; }
+mv "$WORK/collector.toml.saved" /etc/hivewatch/collector.toml
 [ "$(cat /var/lib/hivewatch-agent/agent_id)" = "$AGENT_ID" ] || fail "agent id changed"
 start_collector
 listed || fail "the collector's data or tokens did not survive the re-install"
