@@ -79,6 +79,13 @@ Checkpoints WithPrefix(const Checkpoints& all, const std::string& prefix) {
   return out;
 }
 
+// Milliseconds on the monotonic clock (health checks must not jump with the wall clock).
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 MetricFamily Gauge(const char* name, const char* help, double value, Labels labels = {}) {
   return MetricFamily{name, help, MetricType::kGauge, {{std::move(labels), value}}};
 }
@@ -163,6 +170,7 @@ struct Agent::Impl {
   std::condition_variable cv;
   bool stopping = false;
   uint64_t samples_collected = 0;
+  std::atomic<int64_t> last_cycle_ms{0};  // SteadyMs() when the collection loop last came round
 
   void CollectionLoop();
   void CollectAndSpool();
@@ -251,6 +259,7 @@ void Agent::Impl::CollectionLoop() {
   std::unique_lock<std::mutex> lock(mu);
   while (!stopping) {
     lock.unlock();
+    last_cycle_ms = SteadyMs();
     CollectAndSpool();
     lock.lock();
     next += std::chrono::milliseconds(config.interval_ms);
@@ -331,7 +340,12 @@ Status Agent::Start() {
   return Status::Ok();
 }
 
-void Agent::Stop() {
+bool Agent::Healthy(std::chrono::milliseconds grace) const {
+  const int64_t last = impl_->last_cycle_ms;
+  return last == 0 || SteadyMs() - last <= impl_->config.interval_ms + grace.count();
+}
+
+void Agent::Stop(std::chrono::milliseconds flush) {
   Impl& s = *impl_;
   {
     std::lock_guard<std::mutex> lock(s.mu);
@@ -343,7 +357,7 @@ void Agent::Stop() {
   for (auto& input : s.log_inputs) input->Stop();
   if (s.batcher) s.batcher->Stop();  // spools what the inputs handed over
   if (s.shipper) {
-    s.shipper->Stop(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    s.shipper->Stop(std::chrono::steady_clock::now() + flush);
     spdlog::info("this run: {} batches collected, {} shipped, {} rejected; spool holds {} bytes",
                  s.seq, s.shipper->shipped(), s.shipper->rejected(), s.spool->bytes());
   }

@@ -296,7 +296,11 @@ void ProcInput::CollectDiskstats(std::vector<MetricFamily>* out) {
 }
 
 void ProcInput::CollectFilesystems(std::vector<MetricFamily>* out) {
-  auto text = ReadProc("mounts");
+  // PID 1's mounts, as node_exporter reads them: the agent's own (/proc/mounts) differ under
+  // systemd's sandboxing (ProtectSystem=strict shows every mount read-only, PrivateTmp adds its
+  // own). /proc/mounts where PID 1's cannot be read (a container, ProtectProc=invisible).
+  auto text = ReadProc("1/mounts");
+  if (!text.ok()) text = ReadProc("mounts");
   if (!text.ok()) return;
   auto mounts = ParseMounts(*text);
   if (!mounts.ok()) {

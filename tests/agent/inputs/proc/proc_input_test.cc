@@ -249,6 +249,30 @@ TEST_CASE(
   CHECK(gate->calls["/host/mnt/nfs"] == 2);
 }
 
+TEST_CASE("filesystems come from PID 1's mounts when they can be read, else from /proc/mounts",
+          "[proc]") {
+  char tmpl[] = "/tmp/hivewatch-proc-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  std::filesystem::path dir(tmpl);
+  std::filesystem::copy(CaseRoot("exclusions") + "/proc", dir / "proc",
+                        std::filesystem::copy_options::recursive);
+  ProcOptions o = FixtureOptions("exclusions");
+  o.proc_root = (dir / "proc").string();
+  const Labels data{{"device", "/dev/sdz1"}, {"fstype", "ext4"}, {"mountpoint", "/data"}};
+  {
+    ProcInput input(o);  // no 1/mounts: the fixture's mounts
+    CHECK(Point(Find(CollectOk(input), "node_filesystem_readonly"), data) == nullptr);
+  }
+  std::filesystem::create_directories(dir / "proc/1");
+  std::ofstream(dir / "proc/1/mounts") << "/dev/sdz1 /data ext4 rw,relatime 0 0\n";
+  ProcInput input(o);
+  const auto fams = CollectOk(input);
+  CHECK(LabelValues(Find(fams, "node_filesystem_readonly"), "mountpoint") ==
+        std::set<std::string>{"/data"});
+  CHECK(Point(Find(fams, "node_filesystem_readonly"), data)->value == 0);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("rootfs_prefix is used for statvfs but not for the mountpoint label", "[proc]") {
   char tmpl[] = "/tmp/hivewatch-proc-XXXXXX";
   REQUIRE(mkdtemp(tmpl) != nullptr);
