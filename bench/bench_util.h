@@ -1,8 +1,15 @@
 // Small helpers shared by the benchmarks: percentiles and the real sample lines.
 #pragma once
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -34,6 +41,31 @@ inline std::vector<SampleLine> LoadSampleLines(const std::string& dir) {
     }
   }
   return out;
+}
+
+// Writes `lines` over and over, one per line, until the file has `bytes`; returns the number
+// of lines. Throws on I/O errors.
+inline uint64_t WriteSampleFile(const std::string& path, const std::vector<std::string>& lines,
+                                uint64_t bytes) {
+  std::string chunk;
+  uint64_t count = 0, written = 0;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));
+  for (size_t i = 0; written < bytes; i = (i + 1) % lines.size()) {
+    chunk += lines[i];
+    chunk += '\n';
+    ++count;
+    if (chunk.size() >= (1 << 20) || written + chunk.size() >= bytes) {
+      if (::write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size())) {
+        ::close(fd);
+        throw std::runtime_error("write to " + path + " failed");
+      }
+      written += chunk.size();
+      chunk.clear();
+    }
+  }
+  ::close(fd);
+  return count;
 }
 
 }  // namespace hivewatch::bench
