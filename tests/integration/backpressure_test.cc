@@ -153,10 +153,8 @@ TEST_CASE(
                         << "paths = [\"" << log << "\"]\n"
                         << "service = \"app\"\n"
                         << "start_at = \"beginning\"\n";
-  std::vector<std::string> samples = ReadLines(SharedLogsDir() + "/Linux_2k.log");
-  for (const char* f : {"/OpenSSH_2k.log", "/HDFS_2k.log", "/Hadoop_2k.log"}) {
-    for (std::string& l : ReadLines(SharedLogsDir() + f)) samples.push_back(l);
-  }
+  std::vector<std::string> samples;
+  for (SampleLine& l : LoadSamples()) samples.push_back(std::move(l.message));
   SteadyWriter writer(log, samples);
   writer.WriteNow(2000);
   Process agent = Process::Start({AgentBinary(), "--config", config}, dir.path() + "/agent.out",

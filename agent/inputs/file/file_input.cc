@@ -59,6 +59,15 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Whether `path` looks like a rotation of the log written under `name`: in the same directory,
+// its file name is `name`'s followed by '.', '-' or '_' and more (app.log.1, app.log-20261204).
+bool IsRotationOf(const std::string& path, const std::string& name) {
+  if (DirName(path) != DirName(name)) return false;
+  const std::string base = BaseName(path), root = BaseName(name);
+  return base.size() > root.size() + 1 && base.compare(0, root.size(), root) == 0 &&
+         std::strchr(".-_", base[root.size()]) != nullptr;
+}
+
 // The default service: the file name up to its first '.'.
 std::string ServiceFromName(const std::string& path) {
   std::string base = BaseName(path);
@@ -163,7 +172,8 @@ class FileTailer {
 
   // Chains the files found at the start that belong to one log, oldest content first, keeping
   // each (copy, truncated original) pair in that order.
-  void OrderLineages(const std::vector<std::pair<Tracked*, Tracked*>>& copies);
+  void OrderLineages(const std::vector<std::pair<Tracked*, Tracked*>>& copies,
+                     const std::set<const Tracked*>& resumed);
   Tracked* Add(std::unique_ptr<Tracked> file);
   void Remove(Tracked* file);
   std::unique_ptr<Tracked> Open(const std::string& path, const FileId& expected);
@@ -430,8 +440,13 @@ void FileTailer::TrackNew(const std::string& path, const FileId& id, bool first)
     return;
   }
   if (HoldIfCopy(f)) return;
-  bool from_end =
-      first && config_.start_at == FileInputConfig::StartAt::kEnd && resume_paths_.count(path) == 0;
+  // A file that is not new for `start_at`: where a checkpointed file was, or a rotation of one
+  // made while the agent was down (its lines came after the checkpoint).
+  bool known = resume_paths_.count(path) > 0;
+  for (auto it = resume_paths_.begin(); !known && it != resume_paths_.end(); ++it) {
+    known = IsRotationOf(path, *it);
+  }
+  bool from_end = first && config_.start_at == FileInputConfig::StartAt::kEnd && !known;
   f->predecessor = FindPredecessor(path, f);
   StartReading(f, from_end ? EndOffset(*f) : 0);
   spdlog::info("file input: following {} from offset {}", path, f->builder->next_offset());
@@ -456,6 +471,7 @@ bool FileTailer::Startup(const Checkpoints& resume) {
   std::vector<Tracked*> rewritten;
   std::vector<FilePosition> gone;  // checkpointed files not found: their copies may be
   std::vector<std::string> gone_keys;
+  std::set<const Tracked*> resumed;  // checkpointed and unchanged but for appends
   for (const auto& [key, value] : resume) {
     FileId id;
     if (!ParseCheckpointKey(key, &id)) {
@@ -509,6 +525,7 @@ bool FileTailer::Startup(const Checkpoints& resume) {
       rewritten.push_back(t);
     } else {
       spdlog::info("file input: resuming {} at offset {}", t->path, pos->offset);
+      resumed.insert(t);
     }
   }
   // Every checkpointed file that is still there is tracked now, so none of them is taken for a
@@ -534,32 +551,28 @@ bool FileTailer::Startup(const Checkpoints& resume) {
     if (f->predecessor != nullptr) copies.emplace_back(f->predecessor, f.get());
   }
   if (refused_ || !Scan(/*first=*/true)) return false;
-  OrderLineages(copies);
+  OrderLineages(copies, resumed);
   return true;
 }
 
 // At the start, the files of one log (rotated ones, copies, the live one) may be many and
-// partly unread: nothing tells their order but their modification times (each generation was
-// last written before the next one started) and the copy → truncated-file pairs. A file belongs
+// partly unread. What tells their order: checkpointed files found unchanged come before files
+// that appeared or were truncated while the agent was down, then modification times (each
+// generation was last written before the next one started), and each copy goes right before
+// the file it was truncated from. A file belongs
 // to the log named N if it was written under N or sits in N's directory with a name that
 // starts with N's file name followed by '.', '-' or '_' (logrotate's app.log.1,
 // app.log-20261204). The live file (at N) comes last.
-void FileTailer::OrderLineages(const std::vector<std::pair<Tracked*, Tracked*>>& copies) {
+void FileTailer::OrderLineages(const std::vector<std::pair<Tracked*, Tracked*>>& copies,
+                               const std::set<const Tracked*>& resumed) {
   std::set<std::string> names;
   for (const auto& f : files_) {
     if (f->state != Tracked::State::kHeld) names.insert(f->name);
   }
   auto lineage = [&](const Tracked& f) {
-    const std::string dir = DirName(f.path);
-    const std::string base = BaseName(f.path);
     std::string best = f.name;
     for (const std::string& n : names) {
-      if (n.size() >= best.size() || DirName(n) != dir) continue;
-      const std::string root = BaseName(n);
-      if (base.size() > root.size() && base.compare(0, root.size(), root) == 0 &&
-          std::strchr(".-_", base[root.size()]) != nullptr) {
-        best = n;
-      }
+      if (n.size() < best.size() && IsRotationOf(f.path, n)) best = n;
     }
     return best;
   };
@@ -570,9 +583,14 @@ void FileTailer::OrderLineages(const std::vector<std::pair<Tracked*, Tracked*>>&
   for (auto& [root, group] : groups) {
     if (group.size() < 2) continue;
     const std::string& live = root;
+    // Files resumed unchanged hold older lines than those that appeared (or were truncated)
+    // while the agent was down; then modification time (coarse: equal within a clock tick),
+    // then inode number.
     std::sort(group.begin(), group.end(), [&](const Tracked* a, const Tracked* b) {
       const bool a_live = a->path == live, b_live = b->path == live;
       if (a_live != b_live) return b_live;
+      const bool a_old = resumed.count(a) > 0, b_old = resumed.count(b) > 0;
+      if (a_old != b_old) return a_old;
       if (a->mtime_ms != b->mtime_ms) return a->mtime_ms < b->mtime_ms;
       return a->id < b->id;
     });
