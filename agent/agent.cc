@@ -107,7 +107,9 @@ class DroppedLogLines {
   static uint64_t LogLines(const SpoolRecord& record) {
     if (record.meta.empty()) return 0;  // a metrics batch
     Result<std::string> json = Gunzip(record.payload, Spool::kMaxRecordBytes * 8ull);
-    DecodeLimits limits;
+    DecodeLimits limits;  // only counting: whatever the agent itself wrote
+    limits.max_labels = limits.max_label_value_bytes = limits.max_message_bytes =
+        std::numeric_limits<size_t>::max();
     limits.max_future_ms = std::numeric_limits<int64_t>::max() / 2;
     Result<Batch> batch =
         json.ok() ? DecodeBatch(*json, limits, NowMs()) : Result<Batch>(json.status());
