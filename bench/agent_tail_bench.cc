@@ -268,16 +268,8 @@ int main(int argc, char** argv) {
                           "extra [agent] settings, e.g. 'batch_max_bytes = 4194304'")(
       "runs", po::value<int>()->default_value(1), "runs per sink");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-  } catch (const po::error& e) {
-    std::cerr << "hivewatch-bench-agent-tail: " << e.what() << "\n";
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << opts << std::endl;
-    return 0;
-  }
+  if (auto done = bench::ParseCommandLine(argc, argv, opts, "hivewatch-bench-agent-tail", &vm))
+    return *done;
   Options o{vm["agent"].as<std::string>(), vm["dir"].as<std::string>(),
             vm["agent-toml"].as<std::string>()};
   std::vector<std::string> lines;

@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <iostream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -21,6 +24,26 @@ inline double Percentile(std::vector<double>& values, double p) {
   std::sort(values.begin(), values.end());
   size_t idx = static_cast<size_t>(p / 100.0 * static_cast<double>(values.size() - 1) + 0.5);
   return values[std::min(idx, values.size() - 1)];
+}
+
+// Parses the command line into `*vm`. Returns the exit code when main should return at once
+// (--help printed: 0; a bad option, reported as "<name>: ...": 2), nullopt to go on.
+inline std::optional<int> ParseCommandLine(int argc, char** argv,
+                                           const boost::program_options::options_description& opts,
+                                           const char* name,
+                                           boost::program_options::variables_map* vm) {
+  namespace po = boost::program_options;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), *vm);
+  } catch (const po::error& e) {
+    std::cerr << name << ": " << e.what() << "\n";
+    return 2;
+  }
+  if (vm->count("help")) {
+    std::cout << opts << std::endl;
+    return 0;
+  }
+  return std::nullopt;
 }
 
 // Every line of the four real samples (../shared/data/logs), with the file's service name.

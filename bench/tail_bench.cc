@@ -104,16 +104,8 @@ int main(int argc, char** argv) {
       "file", po::value<std::string>(), "tail this existing file instead (e.g. one kept before)")(
       "no-floor", "skip the floor measurement (for profiling the input alone)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-  } catch (const po::error& e) {
-    std::cerr << "hivewatch-bench-tail: " << e.what() << "\n";
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << opts << std::endl;
-    return 0;
-  }
+  if (auto done = bench::ParseCommandLine(argc, argv, opts, "hivewatch-bench-tail", &vm))
+    return *done;
   const size_t read_bytes = vm["read-bytes"].as<size_t>();
   std::string dir = vm["dir"].as<std::string>() + "/hivewatch-tail-bench";
   std::string path = dir + "/big.log";
