@@ -2,8 +2,8 @@
 // gzip-compressed batches of real log lines (../shared/data/logs, numbered so that every line is
 // distinct) and it prints lines/s, MB/s and push latency percentiles. Batches are built and
 // compressed before the clock starts, so the figures measure the collector, not the generator.
-#include <atomic>
 #include <boost/program_options.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
       "connections", po::value<int>()->default_value(8), "concurrent connections")(
       "hosts", po::value<int>()->default_value(10), "distinct agent hosts")(
       "span", po::value<std::string>()->default_value("1h"),
-      "timestamps spread over this much time, ending now")("no-gzip", "send uncompressed JSON")(
+      "timestamps spread over this much time, ending now")(
+      "no-gzip", "send uncompressed JSON")(
       "samples", po::value<std::string>()->default_value(HIVEWATCH_SHARED_LOGS),
       "folder with the sample logs");
   po::variables_map vm;
@@ -75,8 +76,8 @@ int main(int argc, char** argv) {
   for (long b = 0; b < batches; ++b) {
     Batch batch;
     int host = static_cast<int>(b % hosts);
-    batch.agent = {"bench-host-" + std::to_string(host),
-                   "bench-" + run + "-" + std::to_string(host), "bench"};
+    batch.agent = {"bench-host-" + std::to_string(host), "bench-" + run + "-" + std::to_string(host),
+                   "bench"};
     batch.batch_id = "bench-" + run + "-" + std::to_string(b);
     for (int i = 0; i < batch_lines && line_no < total_lines; ++i, ++line_no) {
       const auto& s = samples[static_cast<size_t>(line_no) % samples.size()];
@@ -111,9 +112,8 @@ int main(int argc, char** argv) {
       for (long b; (b = next++) < batches;) {
         auto s = std::chrono::steady_clock::now();
         Result<HttpResponse> r = client.Post(url, bodies[static_cast<size_t>(b)], headers);
-        mine.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s)
-                .count());
+        mine.push_back(std::chrono::duration<double, std::milli>(
+                           std::chrono::steady_clock::now() - s).count());
         if (!r.ok() || r->status != 200) {
           failed++;
           std::lock_guard<std::mutex> lock(mu);

@@ -44,8 +44,8 @@ int main(int argc, char** argv) {
     std::cerr << "hivewatch-bench-search: bad --window or --span\n";
     return 2;
   }
-  const std::string base =
-      vm["url"].as<std::string>() + "/api/v1/logs?limit=" + std::to_string(vm["limit"].as<int>());
+  const std::string base = vm["url"].as<std::string>() + "/api/v1/logs?limit=" +
+                           std::to_string(vm["limit"].as<int>());
   HttpClient::Headers headers;
   if (!vm["token"].as<std::string>().empty()) {
     headers["Authorization"] = "Bearer " + vm["token"].as<std::string>();
@@ -74,19 +74,17 @@ int main(int argc, char** argv) {
     std::vector<double> lat;
     size_t hits = 0;
     for (int i = 0; i < vm["runs"].as<int>(); ++i) {
-      int64_t start = now - *span +
-                      static_cast<int64_t>(
-                          rng() % static_cast<uint64_t>(std::max<int64_t>(1, *span - *window)));
+      int64_t start = now - *span + static_cast<int64_t>(rng() % static_cast<uint64_t>(
+                                                                 std::max<int64_t>(1, *span - *window)));
       std::string url = base + "&start=" + std::to_string(start) +
                         "&end=" + std::to_string(start + *window) +
                         (s.params.empty() ? "" : "&" + s.params);
       auto t0 = std::chrono::steady_clock::now();
       Result<HttpResponse> r = client.Get(url, headers);
-      lat.push_back(
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      lat.push_back(std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - t0).count());
       if (!r.ok() || r->status != 200) {
-        std::fprintf(stderr, "query failed: %s\n",
-                     r.ok() ? r->body.c_str() : r.status().message().c_str());
+        std::fprintf(stderr, "query failed: %s\n", r.ok() ? r->body.c_str() : r.status().message().c_str());
         return 1;
       }
       hits += nlohmann::json::parse(r->body)["logs"].size();

@@ -1,8 +1,8 @@
 // hivewatch-bench-storage: ingest throughput of the storage layer alone (no HTTP, no JSON),
 // to tell the writer's own ceiling apart from the rest of the push path. Appends pre-built
 // batches of real log lines from several threads, as concurrent pushes would.
-#include <atomic>
 #include <boost/program_options.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -23,8 +23,8 @@ int main(int argc, char** argv) {
       "Options");
   opts.add_options()("help,h", "show this help")(
       "dir", po::value<std::string>()->default_value("/tmp/hivewatch-bench-storage"),
-      "data directory (emptied first)")("lines", po::value<long>()->default_value(1000000),
-                                        "total log lines")(
+      "data directory (emptied first)")(
+      "lines", po::value<long>()->default_value(1000000), "total log lines")(
       "batch-lines", po::value<int>()->default_value(1000), "log lines per batch")(
       "threads", po::value<int>()->default_value(32), "concurrent appenders")(
       "sync", po::value<std::string>()->default_value("full"), "full or normal")(
@@ -95,11 +95,10 @@ int main(int argc, char** argv) {
   for (auto& w : workers) w.join();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   Result<StorageStats> stats = (*storage)->Stats();
-  std::printf(
-      "storage: %ld lines in batches of %d from %d threads, synchronous=%s: %.2f s = "
-      "%.0f lines/s; %.0f MB on disk\n",
-      total, per_batch, threads, options.synchronous_full ? "FULL" : "NORMAL", secs,
-      static_cast<double>(total) / secs,
-      stats.ok() ? static_cast<double>(stats->bytes_on_disk) / 1e6 : 0.0);
+  std::printf("storage: %ld lines in batches of %d from %d threads, synchronous=%s: %.2f s = "
+              "%.0f lines/s; %.0f MB on disk\n",
+              total, per_batch, threads, options.synchronous_full ? "FULL" : "NORMAL", secs,
+              static_cast<double>(total) / secs,
+              stats.ok() ? static_cast<double>(stats->bytes_on_disk) / 1e6 : 0.0);
   return 0;
 }
