@@ -12,6 +12,7 @@
 #include <system_error>
 #include <utility>
 
+#include "collector/storage/sqlite/sqlite_chunk_writer.h"
 #include "collector/storage/sqlite/sqlite_db.h"
 #include "collector/storage/sqlite/sqlite_fts.h"
 #include "collector/storage/sqlite/sqlite_log_reader.h"
@@ -68,7 +69,12 @@ Status ConfigureWriter(Connection& conn, bool synchronous_full) {
   HW_RETURN_IF_ERROR(conn.Exec("PRAGMA journal_size_limit = 67108864"));
   HW_RETURN_IF_ERROR(conn.Exec("PRAGMA temp_store = MEMORY"));
 
+  // Space freed by retention goes back to the file system (PRAGMA incremental_vacuum): a new
+  // database is created in that mode; an older one is switched over by the VACUUM below.
+  HW_RETURN_IF_ERROR(conn.Exec("PRAGMA auto_vacuum = INCREMENTAL"));
+
   HW_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+  bool migrated = false;
   Status status = [&]() -> Status {
     auto version = conn.QueryInt("PRAGMA user_version");
     if (!version.ok()) return version.status();
@@ -78,13 +84,42 @@ Status ConfigureWriter(Connection& conn, bool synchronous_full) {
                       std::to_string(sqlite_schema::kVersion) + ")");
     }
     HW_RETURN_IF_ERROR(conn.Exec(sqlite_schema::kCreate));
+    if (*version == 1) {
+      spdlog::info("storage: migrating samples to compressed chunks (schema version 1 to {})",
+                   sqlite_schema::kVersion);
+      HW_RETURN_IF_ERROR(sqlite::MigrateSamplesToChunks(conn));
+      migrated = true;
+    }
     return conn.Exec(("PRAGMA user_version = " + std::to_string(sqlite_schema::kVersion)).c_str());
   }();
   if (!status.ok()) {
     (void)conn.Exec("ROLLBACK");
     return status.WithPrefix("creating the schema");
   }
-  return conn.Exec("COMMIT");
+  HW_RETURN_IF_ERROR(conn.Exec("COMMIT"));
+  auto auto_vacuum = conn.QueryInt("PRAGMA auto_vacuum");
+  if (!auto_vacuum.ok()) return auto_vacuum.status();
+  if (migrated || *auto_vacuum != 2) {
+    // Returns the space of the dropped samples table and turns on incremental vacuum (once).
+    HW_RETURN_IF_ERROR(conn.Exec("PRAGMA auto_vacuum = INCREMENTAL"));
+    HW_RETURN_IF_ERROR(conn.Exec("VACUUM").WithPrefix("compacting the database"));
+  }
+  return Status::Ok();
+}
+
+// The key of a series in the writer's cache of series ids: host, name and labels, joined with
+// bytes that never occur in UTF-8 (batches from DecodeBatch are valid UTF-8).
+std::string SeriesKey(const std::string& host, const MetricSeries& series) {
+  std::string key = host;
+  key += '\xff';
+  key += series.name;
+  for (const auto& [name, value] : series.labels) {
+    key += '\xfe';
+    key += name;
+    key += '\xfd';
+    key += value;
+  }
+  return key;
 }
 
 }  // namespace
@@ -187,6 +222,7 @@ SqliteStorage::SqliteStorage(const StorageOptions& options, std::string path,
       samples_(totals.samples),
       hosts_(totals.hosts),
       checkpointer_(std::move(checkpointer)) {
+  chunk_writer_ = std::make_unique<sqlite::SqliteChunkWriter>(*writer_);
   sqlite3_wal_hook(writer_->db(), &SqliteStorage::OnWalCommit, this);
   checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
   writer_thread_ = std::thread([this] { WriterLoop(); });
@@ -210,6 +246,7 @@ SqliteStorage::~SqliteStorage() {
     std::lock_guard<std::mutex> lock(readers_mu_);
     idle_readers_.clear();  // a checkpoint cannot pass a reader's snapshot
   }
+  chunk_writer_.reset();
   Status status = writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
   if (!status.ok()) spdlog::warn("storage: closing {}: {}", path_, status.message());
   writer_.reset();
@@ -294,6 +331,7 @@ Status SqliteStorage::CommitGroup(const std::vector<PendingAppend*>& group) {
   // A failure that loses the whole transaction: every batch in it gets the error, including
   // those that looked like duplicates (their original may have been in this transaction).
   auto fail_all = [&](const Status& status) {
+    ForgetWriterCaches();
     for (PendingAppend* append : group) {
       append->status = status;
       append->duplicate = false;
@@ -322,6 +360,7 @@ Status SqliteStorage::CommitGroup(const std::vector<PendingAppend*>& group) {
     if (sqlite3_get_autocommit(db.db())) return fail_all(batch_status);
     append->status = batch_status;
     append->duplicate = false;
+    ForgetWriterCaches();  // they may hold what the rollback undoes
     status = Run(db, "ROLLBACK TO batch");
     if (status.ok()) status = Run(db, "RELEASE batch");
     if (!status.ok()) return fail_all(status);
@@ -406,55 +445,19 @@ Status SqliteStorage::WriteBatch(PendingAppend* append) {
 
   int64_t samples = 0;
   for (const MetricSeries& series : batch.metrics) {
-    const std::string labels = LabelsJson(series.labels);
+    std::string key = SeriesKey(batch.agent.host, series);
     int64_t series_id = 0;
-    {
-      auto find = db.Prepare(sqlite_schema::kFindSeries);
-      if (!find.ok()) return find.status();
-      find->BindText(1, batch.agent.host);
-      find->BindText(2, series.name);
-      find->BindText(3, labels);
-      const int rc = find->Step();
-      if (rc == SQLITE_ROW) {
-        series_id = find->ColumnInt64(0);
-      } else if (rc != SQLITE_DONE) {
-        return db.Error(rc, "looking up a series");
-      }
+    bool new_series = false;
+    if (auto cached = series_ids_.find(key); cached != series_ids_.end()) {
+      series_id = cached->second;
+    } else {
+      HW_RETURN_IF_ERROR(FindOrAddSeries(batch.agent.host, series, &series_id, &new_series));
+      if (new_series) ++append->new_series;
+      if (series_ids_.size() >= kMaxCachedSeriesIds) series_ids_.clear();
+      series_ids_.emplace(std::move(key), series_id);
     }
-    if (series_id == 0) {
-      auto insert = db.Prepare(sqlite_schema::kInsertSeries);
-      if (!insert.ok()) return insert.status();
-      insert->BindText(1, batch.agent.host);
-      insert->BindText(2, series.name);
-      insert->BindText(3, MetricTypeName(series.type));
-      insert->BindText(4, labels);
-      const int rc = insert->Run();
-      if (rc != SQLITE_DONE) return db.Error(rc, "storing a series");
-      series_id = sqlite3_last_insert_rowid(db.db());
-      ++append->new_series;
-    }
-    auto stmt = db.Prepare(sqlite_schema::kInsertSample);
-    if (!stmt.ok()) return stmt.status();
-    for (const Sample& sample : series.samples) {
-      stmt->BindInt64(1, series_id);
-      stmt->BindInt64(2, sample.ts_ms);
-      stmt->BindDouble(3, sample.value);
-      const int rc = stmt->Run();
-      if (rc != SQLITE_DONE) return db.Error(rc, "storing a sample");
-      stmt->Reset();
-      if (sqlite3_changes(db.db()) == 1) {
-        ++append->new_samples;
-        continue;
-      }
-      // A point at this timestamp is stored already: the newer push wins.
-      auto update = db.Prepare(sqlite_schema::kUpdateSample);
-      if (!update.ok()) return update.status();
-      update->BindInt64(1, series_id);
-      update->BindInt64(2, sample.ts_ms);
-      update->BindDouble(3, sample.value);
-      const int urc = update->Run();
-      if (urc != SQLITE_DONE) return db.Error(urc, "replacing a sample");
-    }
+    HW_RETURN_IF_ERROR(
+        chunk_writer_->Add(series_id, series.samples, new_series, &append->new_samples));
     samples += static_cast<int64_t>(series.samples.size());
   }
 
@@ -472,6 +475,43 @@ Status SqliteStorage::WriteBatch(PendingAppend* append) {
     rc = host->Run();  // steps past the RETURNING row to complete the statement
   }
   if (rc != SQLITE_DONE) return db.Error(rc, "updating the host registry");
+  return Status::Ok();
+}
+
+void SqliteStorage::ForgetWriterCaches() {
+  series_ids_.clear();
+  chunk_writer_->Forget();
+}
+
+Status SqliteStorage::FindOrAddSeries(const std::string& host, const MetricSeries& series,
+                                      int64_t* series_id, bool* created) {
+  Connection& db = *writer_;
+  const std::string labels = LabelsJson(series.labels);
+  *series_id = 0;
+  *created = false;
+  {
+    auto find = db.Prepare(sqlite_schema::kFindSeries);
+    if (!find.ok()) return find.status();
+    find->BindText(1, host);
+    find->BindText(2, series.name);
+    find->BindText(3, labels);
+    const int rc = find->Step();
+    if (rc == SQLITE_ROW) {
+      *series_id = find->ColumnInt64(0);
+      return Status::Ok();
+    }
+    if (rc != SQLITE_DONE) return db.Error(rc, "looking up a series");
+  }
+  auto insert = db.Prepare(sqlite_schema::kInsertSeries);
+  if (!insert.ok()) return insert.status();
+  insert->BindText(1, host);
+  insert->BindText(2, series.name);
+  insert->BindText(3, MetricTypeName(series.type));
+  insert->BindText(4, labels);
+  const int rc = insert->Run();
+  if (rc != SQLITE_DONE) return db.Error(rc, "storing a series");
+  *series_id = sqlite3_last_insert_rowid(db.db());
+  *created = true;
   return Status::Ok();
 }
 

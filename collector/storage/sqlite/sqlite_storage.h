@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "collector/storage/storage.h"
@@ -24,6 +25,7 @@ namespace hivewatch {
 
 namespace sqlite {
 class Connection;
+class SqliteChunkWriter;
 }  // namespace sqlite
 
 // Settings of the SQLite backend that StorageOptions does not carry; the defaults suit
@@ -88,6 +90,11 @@ class SqliteStorage final : public Storage {
   Status CommitGroup(const std::vector<PendingAppend*>& group);
   // Writes one batch; fills append->duplicate and the counts of what it added.
   Status WriteBatch(PendingAppend* append);
+  // Finds the series' id, storing the series first if it is new (*created).
+  Status FindOrAddSeries(const std::string& host, const MetricSeries& series, int64_t* series_id,
+                         bool* created);
+  // After a rollback: the caches may hold rows that are no longer stored.
+  void ForgetWriterCaches();
   // sqlite3_wal_hook callback: runs on the writer thread after each commit.
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int wal_pages);
   void CheckpointLoop();
@@ -102,6 +109,10 @@ class SqliteStorage final : public Storage {
   // and destructor while that thread is not running).
   std::unique_ptr<sqlite::Connection> writer_;
   std::thread writer_thread_;
+  std::unique_ptr<sqlite::SqliteChunkWriter> chunk_writer_;  // samples into chunks
+  // (host, name, labels) → series id, for the series seen since open (see SeriesKey).
+  std::unordered_map<std::string, int64_t> series_ids_;
+  static constexpr size_t kMaxCachedSeriesIds = 1 << 20;
 
   std::mutex mu_;                     // guards the fields below
   std::condition_variable queue_cv_;  // writer: work arrived or stopping
