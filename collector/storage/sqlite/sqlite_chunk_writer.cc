@@ -10,12 +10,12 @@
 namespace hivewatch::sqlite {
 namespace {
 
-using chunk::XorAppender;
+using chunk::ChunkAppender;
 using sqlite_schema::kChunkMaxSamples;
 using sqlite_schema::WindowStart;
 
-XorAppender FromSamples(const std::vector<Sample>& samples) {
-  XorAppender a;
+ChunkAppender FromSamples(const std::vector<Sample>& samples) {
+  ChunkAppender a;
   for (const Sample& s : samples) a.Append(s.ts_ms, s.value);
   return a;
 }
@@ -24,18 +24,18 @@ bool ByTs(const Sample& s, int64_t ts) { return s.ts_ms < ts; }
 
 }  // namespace
 
-Result<XorAppender*> SqliteChunkWriter::LoadHead(int64_t series_id, bool new_series) {
+Result<ChunkAppender*> SqliteChunkWriter::LoadHead(int64_t series_id, bool new_series) {
   auto it = heads_.find(series_id);
   if (it != heads_.end()) return &it->second;
   if (heads_.size() >= kMaxCachedHeads) heads_.clear();
-  XorAppender head;
+  ChunkAppender head;
   if (!new_series) {
     auto stmt = db_.Prepare(sqlite_schema::kLoadHead);
     if (!stmt.ok()) return stmt.status();
     stmt->BindInt64(1, series_id);
     const int rc = stmt->Step();
     if (rc == SQLITE_ROW) {
-      auto resumed = XorAppender::Resume(stmt->ColumnBlob(0));
+      auto resumed = ChunkAppender::Resume(stmt->ColumnBlob(0));
       if (!resumed.ok()) {
         return resumed.status().WithPrefix("series " + std::to_string(series_id) + " head");
       }
@@ -47,7 +47,7 @@ Result<XorAppender*> SqliteChunkWriter::LoadHead(int64_t series_id, bool new_ser
   return &heads_.emplace(series_id, std::move(head)).first->second;
 }
 
-Status SqliteChunkWriter::StoreHead(int64_t series_id, const XorAppender& head) {
+Status SqliteChunkWriter::StoreHead(int64_t series_id, const ChunkAppender& head) {
   auto stmt = db_.Prepare(sqlite_schema::kStoreHead);
   if (!stmt.ok()) return stmt.status();
   const std::string bytes = head.Bytes();
@@ -61,7 +61,7 @@ Status SqliteChunkWriter::StoreHead(int64_t series_id, const XorAppender& head) 
   return Status::Ok();
 }
 
-Status SqliteChunkWriter::Seal(int64_t series_id, const XorAppender& chunk) {
+Status SqliteChunkWriter::Seal(int64_t series_id, const ChunkAppender& chunk) {
   auto stmt = db_.Prepare(sqlite_schema::kSealChunk);
   if (!stmt.ok()) return stmt.status();
   const std::string bytes = chunk.Bytes();
@@ -81,7 +81,7 @@ Status SqliteChunkWriter::Add(int64_t series_id, std::vector<Sample> samples, bo
   if (samples.empty()) return Status::Ok();
   auto loaded = LoadHead(series_id, new_series);
   if (!loaded.ok()) return loaded.status();
-  XorAppender& head = **loaded;
+  ChunkAppender& head = **loaded;
   auto next = samples.begin();
 
   if (head.count() > 0 && next->ts_ms < head.min_ts()) {
@@ -106,7 +106,7 @@ Status SqliteChunkWriter::Add(int64_t series_id, std::vector<Sample> samples, bo
     if (head.count() > 0 && (head.count() >= kChunkMaxSamples ||
                              WindowStart(next->ts_ms) != WindowStart(head.min_ts()))) {
       HW_RETURN_IF_ERROR(Seal(series_id, head));
-      head = XorAppender();
+      head = ChunkAppender();
     }
     head.Append(next->ts_ms, next->value);
     ++*added;
@@ -116,7 +116,7 @@ Status SqliteChunkWriter::Add(int64_t series_id, std::vector<Sample> samples, bo
   return Status::Ok();
 }
 
-Status SqliteChunkWriter::AddLate(int64_t series_id, XorAppender* head,
+Status SqliteChunkWriter::AddLate(int64_t series_id, ChunkAppender* head,
                                   const std::vector<Sample>& late, int64_t* added) {
   // One chunk a late sample may go to: a sealed one (id > 0) or the head (id 0).
   struct Target {
@@ -173,7 +173,7 @@ Status SqliteChunkWriter::AddLate(int64_t series_id, XorAppender* head,
       std::vector<Sample> stored;
       HW_RETURN_IF_ERROR(chunk::DecodeAll(target.data, &stored));
       *added += static_cast<int64_t>(chunk::MergeSamples(&stored, target.incoming));
-      XorAppender merged = FromSamples(stored);
+      ChunkAppender merged = FromSamples(stored);
       if (target.id == 0) {
         *head = std::move(merged);
         HW_RETURN_IF_ERROR(StoreHead(series_id, *head));

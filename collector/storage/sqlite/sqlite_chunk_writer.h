@@ -2,7 +2,7 @@
 // see sqlite_schema.h) on the writer connection, inside the caller's transaction.
 //
 // New samples (later than the series' newest) are appended to the head chunk, kept decoded as
-// an XorAppender in memory so that an append costs a few bit operations plus one row write per
+// an ChunkAppender in memory so that an append costs a few bit operations plus one row write per
 // series and commit; a head that is full, or that a sample from a later window reaches, is
 // sealed (moved to `chunks`) and a new head begun. Samples at or before the newest stored one
 // (replays, late points, a repeated timestamp) are merged into the chunk whose range they fall
@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "collector/storage/chunk/xor_chunk.h"
+#include "collector/storage/chunk/sample_chunk.h"
 #include "collector/storage/sqlite/sqlite_db.h"
 
 namespace hivewatch::sqlite {
@@ -33,11 +33,11 @@ class SqliteChunkWriter {
   void Forget() { heads_.clear(); }
 
  private:
-  Result<chunk::XorAppender*> LoadHead(int64_t series_id, bool new_series);
-  Status StoreHead(int64_t series_id, const chunk::XorAppender& head);
-  Status Seal(int64_t series_id, const chunk::XorAppender& head);
+  Result<chunk::ChunkAppender*> LoadHead(int64_t series_id, bool new_series);
+  Status StoreHead(int64_t series_id, const chunk::ChunkAppender& head);
+  Status Seal(int64_t series_id, const chunk::ChunkAppender& head);
   // `late` (sorted, unique) all lie before the head's first sample.
-  Status AddLate(int64_t series_id, chunk::XorAppender* head, const std::vector<Sample>& late,
+  Status AddLate(int64_t series_id, chunk::ChunkAppender* head, const std::vector<Sample>& late,
                  int64_t* added);
 
   // Beyond this many cached heads the cache is emptied (each holds one chunk's bytes, a few
@@ -45,7 +45,7 @@ class SqliteChunkWriter {
   static constexpr size_t kMaxCachedHeads = 1 << 20;
 
   Connection& db_;
-  std::unordered_map<int64_t, chunk::XorAppender> heads_;
+  std::unordered_map<int64_t, chunk::ChunkAppender> heads_;
 };
 
 // Version 1 → 2: rewrites the rows of `samples` as chunks and drops that table. Runs inside the

@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "collector/storage/chunk/xor_chunk.h"
+#include "collector/storage/chunk/sample_chunk.h"
 #include "collector/storage/label_match.h"
 #include "collector/storage/sqlite/sqlite_schema.h"
 

@@ -11,7 +11,7 @@ namespace hivewatch::sqlite_schema {
 // `samples` table: see kCreateV1Samples and SqliteChunkWriter).
 inline constexpr int kVersion = 2;
 
-// Sample chunks (collector/storage/chunk/xor_chunk.h): a chunk holds at most kChunkMaxSamples
+// Sample chunks (collector/storage/chunk/sample_chunk.h): a chunk holds at most kChunkMaxSamples
 // samples, all in one kChunkWindowMs-aligned window of time, and the chunks of a series never
 // overlap. The window bound lets readers find the chunks reaching into [start, end] with one
 // index range (min_ts between WindowStart(start) and end) and lets retention drop old data in

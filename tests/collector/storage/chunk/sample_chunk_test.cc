@@ -1,4 +1,4 @@
-#include "collector/storage/chunk/xor_chunk.h"
+#include "collector/storage/chunk/sample_chunk.h"
 
 #include <cmath>
 #include <cstring>
@@ -47,7 +47,7 @@ TEST_CASE("an empty chunk decodes to no samples and can be continued", "[chunk]"
   std::vector<Sample> out;
   REQUIRE(DecodeAll(empty, &out).ok());
   CHECK(out.empty());
-  auto resumed = XorAppender::Resume(empty);
+  auto resumed = ChunkAppender::Resume(empty);
   REQUIRE(resumed.ok());
   resumed->Append(5, 1.5);
   CheckSameBits(RoundTrip({{5, 1.5}}), {{5, 1.5}});
@@ -81,26 +81,17 @@ TEST_CASE("timestamps of every spacing round-trip: regular, jittered, huge jumps
   std::vector<Sample> in;
   int64_t ts = -5'000'000'000;
   std::mt19937_64 rng(3);
-  const int64_t steps[] = {1,
-                           10000,
-                           10000,
-                           10000,
-                           10037,
-                           9990,
-                           8192,
-                           8193,
-                           65536,
-                           65537,
-                           524288,
-                           524289,
-                           int64_t{1} << 40,
-                           1,
-                           3,
-                           10000};
-  for (int64_t step : steps) {
-    ts += step;
+  // Deltas-of-deltas at each edge of the buckets (4, 10 and 20 bits), and far beyond.
+  const int64_t dods[] = {0,   1,    -7,      8,          -8,       9,       -511,
+                          512, -512, 513,     -524287,    524288,   -524288, 524289,
+                          0,   0,    1 << 30, -(1 << 30), -1999999, 5,       -3};
+  int64_t delta = 2'000'000;
+  for (int64_t dod : dods) {
+    delta += dod;
+    ts += delta;
     in.push_back({ts, static_cast<double>(rng() % 1000)});
   }
+
   for (int i = 0; i < 1000; ++i) {
     ts += 1 + static_cast<int64_t>(rng() % 2'000'000);
     in.push_back({ts, FromBits(rng())});  // any bit pattern, NaNs included
@@ -116,12 +107,12 @@ TEST_CASE("a resumed appender continues the stream exactly as one that never sto
     v += (rng() % 3 == 0) ? 0 : 0.25 * static_cast<double>(rng() % 40);
     in.push_back({1763900000000 + i * 10000 + static_cast<int64_t>(rng() % 300), v});
   }
-  XorAppender whole;
+  ChunkAppender whole;
   for (const Sample& s : in) whole.Append(s.ts_ms, s.value);
   // Stop and resume after every sample.
   std::string bytes = Encode({});
   for (const Sample& s : in) {
-    auto a = XorAppender::Resume(bytes);
+    auto a = ChunkAppender::Resume(bytes);
     REQUIRE(a.ok());
     a->Append(s.ts_ms, s.value);
     bytes = a->Bytes();
@@ -135,11 +126,73 @@ TEST_CASE("a resumed appender continues the stream exactly as one that never sto
   CheckSameBits(out, in);
 }
 
-TEST_CASE("regular samples of a slowly changing gauge take under 2 bytes each", "[chunk]") {
+TEST_CASE("regular samples of a slowly changing gauge take a few bits each", "[chunk]") {
   std::vector<Sample> in;
-  for (int i = 0; i < 240; ++i) in.push_back({i * 10000, static_cast<double>(i / 20)});
+  for (int i = 0; i < 240; ++i) in.push_back({i * 10000, static_cast<double>(i / 20) * 1e9});
   const std::string bytes = Encode(in);
-  CHECK(bytes.size() < 240 * 2 / 4);  // about 2 bits each: one for the time, one for the value
+  CHECK(bytes.size() < 240 / 2);  // about 2 bits each: one for the time, one for the value
+  CheckSameBits(RoundTrip(in), in);
+  // The same with an XOR chunk (a value that is not decimal first).
+  in[0].value = std::nan("");
+  CHECK(Encode(in).size() < 240 * 2 / 3);
+  CheckSameBits(RoundTrip(in), in);
+}
+
+TEST_CASE("counters of ticks and bytes are stored as decimals, far smaller than XOR", "[chunk]") {
+  // node_cpu_seconds_total: 1/100 s ticks; jittered 10 s timestamps.
+  std::mt19937_64 rng(17);
+  std::vector<Sample> ticks;
+  int64_t t = 123456789;
+  for (int i = 0; i < 240; ++i) {
+    t += 900 + static_cast<int64_t>(rng() % 101);
+    ticks.push_back({1763900000000 + i * 10000 + static_cast<int64_t>(rng() % 5),
+                     static_cast<double>(t) / 100.0});
+  }
+  const std::string bytes = Encode(ticks);
+  CHECK(bytes[0] == 2);           // decimal
+  CHECK(bytes.size() < 240 * 3);  // about 1 byte for the time and 2 for the value
+  CheckSameBits(RoundTrip(ticks), ticks);
+  // The same values with one NaN at the end: the chunk falls back to XOR, still exact.
+  std::vector<Sample> with_nan = ticks;
+  with_nan.push_back({with_nan.back().ts_ms + 10000, kStaleNaN});
+  const std::string xor_bytes = Encode(with_nan);
+  CHECK(xor_bytes[0] == 1);
+  CHECK(xor_bytes.size() > bytes.size() * 2);  // why decimals are worth it
+  CheckSameBits(RoundTrip(with_nan), with_nan);
+}
+
+TEST_CASE("a decimal chunk widens its exponent or turns to XOR as values require", "[chunk]") {
+  const std::vector<Sample> in = {
+      {1000, 5},
+      {2000, 7},
+      {3000, 7.5},
+      {4000, -0.25},
+      {5000, 1e-6},
+      {6000, 123456.789012},
+      {7000, 9007199254.740992},
+      {8000, 0.1},
+      {9000, 1e-7},
+      {10000, 0.3},
+      {11000, -0.0},
+      {12000, 1e300},
+  };
+  for (size_t n = 1; n <= in.size(); ++n) {
+    INFO(n << " samples");
+    const std::vector<Sample> prefix(in.begin(), in.begin() + static_cast<long>(n));
+    CheckSameBits(RoundTrip(prefix), prefix);
+    // Appending one by one after a resume gives the same bytes as encoding at once.
+    std::string bytes = Encode({});
+    for (const Sample& s : prefix) {
+      auto a = ChunkAppender::Resume(bytes);
+      REQUIRE(a.ok());
+      a->Append(s.ts_ms, s.value);
+      bytes = a->Bytes();
+    }
+    CHECK(bytes == Encode(prefix));
+  }
+  CHECK(Encode({{1, 5}, {2, 7}})[0] == 2);
+  CHECK(Encode({{1, 5}, {2, 1e-7}})[0] == 1);  // more than 6 decimal digits
+  CHECK(Encode({{1, -0.0}})[0] == 1);          // -0 is not m / 10^e
 }
 
 TEST_CASE("decoding a window keeps only the samples inside it, both ends included", "[chunk]") {
@@ -164,7 +217,7 @@ TEST_CASE("truncated or foreign chunks are reported as corrupt, not misread", "[
     INFO("cut at " << cut);
     out.clear();
     CHECK(!DecodeAll(bytes.substr(0, cut), &out).ok());
-    CHECK(!XorAppender::Resume(bytes.substr(0, cut)).ok());
+    CHECK(!ChunkAppender::Resume(bytes.substr(0, cut)).ok());
   }
   std::string foreign = bytes;
   foreign[0] = 7;
