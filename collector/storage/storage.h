@@ -27,8 +27,8 @@ struct StoredLog {
 };
 
 struct LogPage {
-  std::vector<StoredLog> logs;          // newest first: ts descending, then id descending
-  std::optional<std::string> next;      // cursor for the following page; nullopt at the end
+  std::vector<StoredLog> logs;      // newest first: ts descending, then id descending
+  std::optional<std::string> next;  // cursor for the following page; nullopt at the end
 };
 
 // A live-tail read: records stored after a position, in arrival order.
@@ -60,15 +60,20 @@ struct HostInfo {
 // metric name and `host` the pushing agent's host (a pushed label called `host` is overridden).
 // A pushed label with an empty value is no label (as in Prometheus).
 struct LabelMatcher {
-  enum class Op { kEq, kNe, kRe, kNre };  // = != =~ !~ (regexes fully anchored, RE2/Go-like
-                                          // syntax as far as std::regex ECMAScript allows)
+  enum class Op {
+    kEq,
+    kNe,
+    kRe,
+    kNre
+  };  // = != =~ !~ (regexes fully anchored, RE2/Go-like
+      // syntax as far as std::regex ECMAScript allows)
   std::string name;
   Op op = Op::kEq;
   std::string value;
 };
 
 struct SeriesSamples {
-  Labels labels;                // including __name__ and host
+  Labels labels;  // including __name__ and host
   MetricType type = MetricType::kGauge;
   std::vector<Sample> samples;  // ts ascending, within the requested window
 };
@@ -96,6 +101,16 @@ struct CommitInfo {
   double seconds = 0;  // the commit's duration, queue wait not included
   int batches = 0;     // batches written together in this commit
   bool ok = true;      // false when the whole commit failed
+};
+
+// What one application of the retention rules removed (Storage::ApplyRetention).
+struct RetentionResult {
+  int64_t samples = 0;  // points, in whole chunks
+  int64_t series = 0;   // series left without any sample
+  int64_t log_lines = 0;
+  int64_t batch_ids = 0;     // idempotency records of old batches
+  int64_t bytes_before = 0;  // the database's size (bytes in use) before and after
+  int64_t bytes_after = 0;
 };
 
 // Optional hooks into a backend's write path. Called on the backend's writer thread: keep
@@ -147,8 +162,15 @@ class Storage {
   virtual Result<std::vector<Labels>> ListSeries(const SeriesSelection& selection) = 0;
   // The newest sample of every series (of every host) at or before `at_ms`, no older than
   // `lookback_ms` — for /federate and the Hosts overview. Samples hold exactly one point.
-  virtual Result<std::vector<SeriesSamples>> LatestSamples(const std::vector<LabelMatcher>& matchers,
-                                                           int64_t at_ms, int64_t lookback_ms) = 0;
+  virtual Result<std::vector<SeriesSamples>> LatestSamples(
+      const std::vector<LabelMatcher>& matchers, int64_t at_ms, int64_t lookback_ms) = 0;
+
+  // Applies the retention rules of StorageOptions::retention as of `now_ms` (backends also do
+  // it on their own every retention.interval_ms) and returns once it is done. The default says
+  // the backend lacks it.
+  virtual Result<RetentionResult> ApplyRetention(int64_t now_ms) {
+    return Internal("this storage backend does not support retention");
+  }
 
   // Cheap: running counters and file sizes, no scan (see StorageStats).
   virtual Result<StorageStats> Stats() = 0;
@@ -157,12 +179,22 @@ class Storage {
   virtual bool Ready() = 0;
 };
 
+// How long data is kept and how large the store may grow (docs/configuration.md, [storage]).
+// Data goes in whole units: the SQLite backend drops sample chunks (each within a 2-hour window)
+// whose newest sample is older than the cutoff, and log lines older than it.
+struct RetentionOptions {
+  int64_t max_age_ms = int64_t{15} * 24 * 3600 * 1000;  // 0: keep forever
+  int64_t max_bytes = 0;        // 0: no cap; else the oldest data goes until the store fits
+  int64_t interval_ms = 60000;  // how often the backend applies the rules; 0: only when asked
+};
+
 struct StorageOptions {
   std::string backend = "sqlite";
   std::string data_dir;                 // sqlite: the database is <data_dir>/hivewatch.db
   bool synchronous_full = true;         // sqlite: fsync on every commit (power-loss safe)
   int max_batch_wait_ms = 2;            // writer: how long to gather concurrent batches per commit
   StorageObserver* observer = nullptr;  // optional; must outlive the storage
+  RetentionOptions retention;
 };
 
 // Opens (creating if needed) the configured backend.

@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS batches (
   received_ms INTEGER NOT NULL,
   PRIMARY KEY (agent_id, batch_id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS batches_by_received ON batches (received_ms);  -- retention
 
 -- Metrics: labels are canonical JSON (keys sorted), so equal label sets compare equal.
 CREATE TABLE IF NOT EXISTS series (
@@ -91,6 +92,7 @@ CREATE TABLE IF NOT EXISTS chunks (
   data      BLOB NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS chunks_by_series ON chunks (series_id, min_ts);
+CREATE INDEX IF NOT EXISTS chunks_by_max_ts ON chunks (max_ts);  -- retention
 CREATE TABLE IF NOT EXISTS head_chunks (
   series_id INTEGER PRIMARY KEY,
   min_ts    INTEGER NOT NULL,

@@ -17,6 +17,7 @@
 #include "collector/storage/sqlite/sqlite_fts.h"
 #include "collector/storage/sqlite/sqlite_log_reader.h"
 #include "collector/storage/sqlite/sqlite_metric_reader.h"
+#include "collector/storage/sqlite/sqlite_retention.h"
 #include "collector/storage/sqlite/sqlite_schema.h"
 #include "common/time_util.h"
 
@@ -138,6 +139,14 @@ struct SqliteStorage::PendingAppend {
   int64_t new_series = 0;
   int64_t new_samples = 0;
   bool new_host = false;
+};
+
+// One ApplyRetention() call waiting for the writer, like PendingAppend.
+struct SqliteStorage::PendingRetention {
+  int64_t now_ms = 0;
+  Status status;
+  RetentionResult result;
+  bool done = false;
 };
 
 // A read-only connection, with the tokenizer that splits query terms like the index does.
@@ -270,13 +279,73 @@ Result<AppendResult> SqliteStorage::Append(const Batch& batch, int64_t received_
   return AppendResult{append.duplicate};
 }
 
+Result<RetentionResult> SqliteStorage::ApplyRetention(int64_t now_ms) {
+  PendingRetention request;
+  request.now_ms = now_ms;
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return Unavailable("storage is shutting down");
+  retention_queue_.push_back(&request);
+  queue_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return request.done; });
+  if (!request.status.ok()) return request.status;
+  return request.result;
+}
+
+void SqliteStorage::RunRetention(int64_t now_ms, PendingRetention* request) {
+  auto result = sqlite::ApplyRetentionOn(*writer_, options_.retention, now_ms);
+  // Heads and series may be gone; a failed step may have left its transaction rolled back.
+  ForgetWriterCaches();
+  if (!result.ok()) {
+    spdlog::error("storage: retention: {}", result.status().message());
+    if (request != nullptr) request->status = result.status();
+    return;
+  }
+  samples_ -= result->samples;
+  series_ -= result->series;
+  log_lines_ -= result->log_lines;
+  if (result->samples + result->log_lines + result->batch_ids > 0) {
+    spdlog::info(
+        "storage: retention removed {} samples, {} series, {} log lines and {} batch ids; "
+        "{} bytes in use (was {})",
+        result->samples, result->series, result->log_lines, result->batch_ids, result->bytes_after,
+        result->bytes_before);
+  }
+  if (request != nullptr) request->result = *result;
+}
+
 void SqliteStorage::WriterLoop() {
   const auto max_wait = std::chrono::milliseconds(std::max(0, options_.max_batch_wait_ms));
+  const bool timed_retention =
+      options_.retention.interval_ms > 0 &&
+      (options_.retention.max_age_ms > 0 || options_.retention.max_bytes > 0);
+  const auto retention_interval = std::chrono::milliseconds(options_.retention.interval_ms);
+  auto next_retention = std::chrono::steady_clock::now() + retention_interval;
   std::vector<PendingAppend*> group;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    queue_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-    if (queue_.empty()) return;  // stopping, and everything queued has been committed
+    auto ready = [&] { return !queue_.empty() || !retention_queue_.empty() || stopping_; };
+    if (timed_retention) {
+      queue_cv_.wait_until(lock, next_retention, ready);
+    } else {
+      queue_cv_.wait(lock, ready);
+    }
+    // Retention between commits: asked for, or due.
+    if (!retention_queue_.empty() ||
+        (timed_retention && !stopping_ && std::chrono::steady_clock::now() >= next_retention)) {
+      std::deque<PendingRetention*> requests;
+      requests.swap(retention_queue_);
+      lock.unlock();
+      if (requests.empty()) RunRetention(NowMs(), nullptr);
+      for (PendingRetention* request : requests) RunRetention(request->now_ms, request);
+      next_retention = std::chrono::steady_clock::now() + retention_interval;
+      lock.lock();
+      for (PendingRetention* request : requests) request->done = true;
+      done_cv_.notify_all();
+    }
+    if (queue_.empty()) {
+      if (stopping_) return;  // everything queued has been committed
+      continue;
+    }
 
     // Give concurrent pushers until the oldest queued batch has waited max_wait to join this
     // commit. Under load the previous commit already took that long, so there is no extra wait.
