@@ -15,6 +15,7 @@
 //   hivewatch-bench-metric-query [--series 100] [--hours 24] [--repeat 20] [--values ticks]
 //                                [--threads 4] [--jitter-ms 2] [--scrape-hosts 0] [--dir DIR]
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <boost/program_options.hpp>
@@ -75,6 +76,15 @@ int64_t QueryDb(const std::string& path, const char* sql) {
   }
   sqlite3_close(db);
   return v;
+}
+
+// CPU time (user + system) of the whole process so far, in seconds: with other work on the
+// machine, CPU per sample tells more than samples per second.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 // Runs f(t) on `threads` threads and waits for them.
@@ -177,6 +187,7 @@ int main(int argc, char** argv) {
   // Thread t stores the hosts h with h % threads == t, each host's hours in order.
   std::atomic<bool> failed{false};
   const auto load_start = std::chrono::steady_clock::now();
+  const double load_cpu = CpuSeconds();
   OnThreads(threads, [&](int t) {
     for (int h = t; h < hosts; h += threads) {
       for (int hour = 0; hour < hours; ++hour) {
@@ -192,12 +203,13 @@ int main(int argc, char** argv) {
   if (failed) return 1;
   const double load_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  const double load_cpu_s = CpuSeconds() - load_cpu;
   batches.clear();
   std::printf(
       "values: %s; stored %d series × %d samples = %lld samples in %.2f s from %d "
-      "threads: %.0f samples/s\n",
+      "threads: %.0f samples/s (CPU %.3f µs/sample)\n",
       shape.c_str(), hosts * per_host, samples_per_series, static_cast<long long>(total), load_s,
-      threads, static_cast<double>(total) / load_s);
+      threads, static_cast<double>(total) / load_s, load_cpu_s * 1e6 / static_cast<double>(total));
 
   // On disk: close (the WAL is checkpointed into the database) and measure, then reopen.
   storage->reset();
@@ -297,6 +309,7 @@ int main(int argc, char** argv) {
         pushes.push_back(std::move(batch));
       }
     }
+    const double cpu0 = CpuSeconds();
     const auto t0 = std::chrono::steady_clock::now();
     const int pushers = std::max(threads, 8);
     OnThreads(pushers, [&](int t) {
@@ -315,9 +328,9 @@ int main(int argc, char** argv) {
     const double n = static_cast<double>(pushes.size()) * kSeriesPerHost;
     std::printf(
         "agents' pushes: %d hosts × %d series × %d rounds = %.0f samples in %.2f s "
-        "from %d threads: %.0f samples/s%s\n",
+        "from %d threads: %.0f samples/s (CPU %.2f µs/sample)%s\n",
         scrape_hosts, kSeriesPerHost, kRounds, n, s, pushers, n / s,
-        failed ? " (SOME FAILED)" : "");
+        (CpuSeconds() - cpu0) * 1e6 / n, failed ? " (SOME FAILED)" : "");
     scrape->reset();
     std::filesystem::remove_all(scrape_dir);
   }

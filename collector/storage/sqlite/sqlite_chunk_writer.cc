@@ -48,16 +48,19 @@ Result<ChunkAppender*> SqliteChunkWriter::LoadHead(int64_t series_id, bool new_s
 }
 
 Status SqliteChunkWriter::StoreHead(int64_t series_id, const ChunkAppender& head) {
-  auto stmt = db_.Prepare(sqlite_schema::kStoreHead);
-  if (!stmt.ok()) return stmt.status();
   const std::string bytes = head.Bytes();
-  stmt->BindInt64(1, series_id);
-  stmt->BindInt64(2, head.min_ts());
-  stmt->BindInt64(3, head.max_ts());
-  stmt->BindInt64(4, head.count());
-  stmt->BindBlob(5, bytes);
-  const int rc = stmt->Run();
-  if (rc != SQLITE_DONE) return db_.Error(rc, "storing a head chunk");
+  for (const char* sql : {sqlite_schema::kUpdateHead, sqlite_schema::kInsertHead}) {
+    auto stmt = db_.Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindInt64(1, series_id);
+    stmt->BindInt64(2, head.min_ts());
+    stmt->BindInt64(3, head.max_ts());
+    stmt->BindInt64(4, head.count());
+    stmt->BindBlob(5, bytes);
+    const int rc = stmt->Run();
+    if (rc != SQLITE_DONE) return db_.Error(rc, "storing a head chunk");
+    if (sqlite3_changes(db_.db()) > 0) break;
+  }
   return Status::Ok();
 }
 

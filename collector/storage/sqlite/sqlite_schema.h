@@ -135,10 +135,12 @@ inline constexpr const char* kInsertSeries =
     "INSERT INTO series (host, name, type, labels) VALUES (?1, ?2, ?3, ?4)";
 // Chunks (see SqliteChunkWriter for how samples find their chunk).
 inline constexpr const char* kLoadHead = "SELECT data FROM head_chunks WHERE series_id = ?1";
-inline constexpr const char* kStoreHead =
-    "INSERT INTO head_chunks (series_id, min_ts, max_ts, count, data) VALUES (?1, ?2, ?3, ?4, ?5) "
-    "ON CONFLICT (series_id) DO UPDATE SET min_ts = excluded.min_ts, max_ts = excluded.max_ts, "
-    "count = excluded.count, data = excluded.data";
+// kUpdateHead, and kInsertHead when it changed nothing (a new series): cheaper than an upsert
+// for the usual case.
+inline constexpr const char* kUpdateHead =
+    "UPDATE head_chunks SET min_ts = ?2, max_ts = ?3, count = ?4, data = ?5 WHERE series_id = ?1";
+inline constexpr const char* kInsertHead =
+    "INSERT INTO head_chunks (series_id, min_ts, max_ts, count, data) VALUES (?1, ?2, ?3, ?4, ?5)";
 inline constexpr const char* kSealChunk =
     "INSERT INTO chunks (series_id, min_ts, max_ts, count, data) VALUES (?1, ?2, ?3, ?4, ?5)";
 inline constexpr const char* kChunksOfWindow =
