@@ -47,35 +47,32 @@ Result<ChunkAppender*> SqliteChunkWriter::LoadHead(int64_t series_id, bool new_s
   return &heads_.emplace(series_id, std::move(head)).first->second;
 }
 
-Status SqliteChunkWriter::StoreHead(int64_t series_id, const ChunkAppender& head) {
-  const std::string bytes = head.Bytes();
-  for (const char* sql : {sqlite_schema::kUpdateHead, sqlite_schema::kInsertHead}) {
-    auto stmt = db_.Prepare(sql);
-    if (!stmt.ok()) return stmt.status();
-    stmt->BindInt64(1, series_id);
-    stmt->BindInt64(2, head.min_ts());
-    stmt->BindInt64(3, head.max_ts());
-    stmt->BindInt64(4, head.count());
-    stmt->BindBlob(5, bytes);
-    const int rc = stmt->Run();
-    if (rc != SQLITE_DONE) return db_.Error(rc, "storing a head chunk");
-    if (sqlite3_changes(db_.db()) > 0) break;
-  }
-  return Status::Ok();
-}
-
-Status SqliteChunkWriter::Seal(int64_t series_id, const ChunkAppender& chunk) {
-  auto stmt = db_.Prepare(sqlite_schema::kSealChunk);
+Status SqliteChunkWriter::WriteRow(const char* sql, int64_t key, const ChunkAppender& chunk,
+                                   std::string_view what, bool* changed) {
+  auto stmt = db_.Prepare(sql);
   if (!stmt.ok()) return stmt.status();
   const std::string bytes = chunk.Bytes();
-  stmt->BindInt64(1, series_id);
+  stmt->BindInt64(1, key);
   stmt->BindInt64(2, chunk.min_ts());
   stmt->BindInt64(3, chunk.max_ts());
   stmt->BindInt64(4, chunk.count());
   stmt->BindBlob(5, bytes);
   const int rc = stmt->Run();
-  if (rc != SQLITE_DONE) return db_.Error(rc, "storing a sample chunk");
+  if (rc != SQLITE_DONE) return db_.Error(rc, what);
+  if (changed != nullptr) *changed = sqlite3_changes(db_.db()) > 0;
   return Status::Ok();
+}
+
+Status SqliteChunkWriter::StoreHead(int64_t series_id, const ChunkAppender& head) {
+  bool updated = false;
+  HW_RETURN_IF_ERROR(
+      WriteRow(sqlite_schema::kUpdateHead, series_id, head, "storing a head chunk", &updated));
+  if (updated) return Status::Ok();
+  return WriteRow(sqlite_schema::kInsertHead, series_id, head, "storing a head chunk", nullptr);
+}
+
+Status SqliteChunkWriter::Seal(int64_t series_id, const ChunkAppender& chunk) {
+  return WriteRow(sqlite_schema::kSealChunk, series_id, chunk, "storing a sample chunk", nullptr);
 }
 
 Status SqliteChunkWriter::Add(int64_t series_id, std::vector<Sample> samples, bool new_series,
@@ -182,16 +179,8 @@ Status SqliteChunkWriter::AddLate(int64_t series_id, ChunkAppender* head,
         HW_RETURN_IF_ERROR(StoreHead(series_id, *head));
         continue;
       }
-      auto stmt = db_.Prepare(sqlite_schema::kRewriteChunk);
-      if (!stmt.ok()) return stmt.status();
-      const std::string bytes = merged.Bytes();
-      stmt->BindInt64(1, target.id);
-      stmt->BindInt64(2, merged.min_ts());
-      stmt->BindInt64(3, merged.max_ts());
-      stmt->BindInt64(4, merged.count());
-      stmt->BindBlob(5, bytes);
-      const int rc = stmt->Run();
-      if (rc != SQLITE_DONE) return db_.Error(rc, "rewriting a sample chunk");
+      HW_RETURN_IF_ERROR(WriteRow(sqlite_schema::kRewriteChunk, target.id, merged,
+                                  "rewriting a sample chunk", nullptr));
     }
   }
   return Status::Ok();

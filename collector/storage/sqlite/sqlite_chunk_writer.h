@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -34,6 +35,10 @@ class SqliteChunkWriter {
 
  private:
   Result<chunk::ChunkAppender*> LoadHead(int64_t series_id, bool new_series);
+  // Runs `sql` with ?1 = key, ?2..?5 = the chunk's min_ts, max_ts, count and bytes;
+  // *changed (may be null) says whether a row changed.
+  Status WriteRow(const char* sql, int64_t key, const chunk::ChunkAppender& chunk,
+                  std::string_view what, bool* changed);
   Status StoreHead(int64_t series_id, const chunk::ChunkAppender& head);
   Status Seal(int64_t series_id, const chunk::ChunkAppender& head);
   // `late` (sorted, unique) all lie before the head's first sample.
