@@ -102,8 +102,15 @@ Status ConfigureWriter(Connection& conn, bool synchronous_full) {
   if (!auto_vacuum.ok()) return auto_vacuum.status();
   if (migrated || *auto_vacuum != 2) {
     // Returns the space of the dropped samples table and turns on incremental vacuum (once).
-    HW_RETURN_IF_ERROR(conn.Exec("PRAGMA auto_vacuum = INCREMENTAL"));
-    HW_RETURN_IF_ERROR(conn.Exec("VACUUM").WithPrefix("compacting the database"));
+    // VACUUM needs about the database's size in free disk space; without it the collector
+    // still runs, but retention cannot give space back to the file system.
+    Status vacuumed = conn.Exec("VACUUM");
+    if (!vacuumed.ok()) {
+      spdlog::warn(
+          "storage: VACUUM failed ({}); deleted data will leave free pages in the file instead "
+          "of returning the space",
+          vacuumed.message());
+    }
   }
   return Status::Ok();
 }
