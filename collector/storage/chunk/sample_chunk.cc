@@ -73,18 +73,19 @@ int64_t SignExtend(uint64_t bits, int n) {
   return v > (int64_t{1} << (n - 1)) ? v - (int64_t{1} << n) : v;
 }
 
-// Reads the bit stream through a 64-bit buffer (bits left-aligned).
+#define HW_INLINE inline __attribute__((always_inline))
+
+// Reads the bit stream through a 64-bit buffer (bits left-aligned; the bits below the
+// `avail_` valid ones are zero). The decoders' hot path: the small buckets are read straight
+// from the buffer.
 class BitReader {
  public:
   explicit BitReader(std::string_view data)
       : p_(reinterpret_cast<const uint8_t*>(data.data())), size_(data.size()) {}
 
   // n in 1..64. Past the end sets bad() and returns 0.
-  uint64_t Read(int n) {
-    if (n > 56) {
-      const uint64_t high = Read(n - 32);
-      return (high << 32) | Read(32);
-    }
+  HW_INLINE uint64_t Read(int n) {
+    if (n > 56) return ReadLong(n);
     if (avail_ < n) {
       Refill();
       if (avail_ < n) {
@@ -94,12 +95,21 @@ class BitReader {
       }
     }
     const uint64_t v = buf_ >> (64 - n);
-    buf_ <<= n;
-    avail_ -= n;
-    pos_ += static_cast<size_t>(n);
+    Consume(n);
     return v;
   }
-  bool Bit() { return Read(1) != 0; }
+  HW_INLINE bool Bit() {
+    if (avail_ < 1) {
+      Refill();
+      if (avail_ < 1) {
+        bad_ = true;
+        return false;
+      }
+    }
+    const bool bit = (buf_ >> 63) != 0;
+    Consume(1);
+    return bit;
+  }
   uint64_t Varint() {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -110,20 +120,36 @@ class BitReader {
     bad_ = true;
     return v;
   }
-  // A delta-of-delta bucket (see the header): the prefix is read in one step.
-  int64_t Dod() {
-    if (avail_ < 4) Refill();
-    int ones;
-    if (avail_ >= 4) {
-      ones = std::min(4, __builtin_clzll(~buf_));
-      const int prefix = ones < 4 ? ones + 1 : 4;
-      buf_ <<= prefix;
-      avail_ -= prefix;
-      pos_ += static_cast<size_t>(prefix);
-    } else {  // the last bits of the stream
-      ones = 0;
-      while (ones < 4 && Bit()) ++ones;
+  // A delta-of-delta bucket (see the header).
+  HW_INLINE int64_t Dod() {
+    if (avail_ < 24) Refill();
+    if (avail_ >= 24) {  // prefix and payload of every bucket but the 64-bit one are here
+      switch (std::min(4, __builtin_clzll(~buf_ | 1))) {
+        case 0:
+          Consume(1);
+          return 0;
+        case 1: {
+          const uint64_t v = (buf_ << 2) >> 60;
+          Consume(6);
+          return SignExtend(v, 4);
+        }
+        case 2: {
+          const uint64_t v = (buf_ << 3) >> 54;
+          Consume(13);
+          return SignExtend(v, 10);
+        }
+        case 3: {
+          const uint64_t v = (buf_ << 4) >> 44;
+          Consume(24);
+          return SignExtend(v, 20);
+        }
+        default:
+          Consume(4);
+          return static_cast<int64_t>(Read(64));
+      }
     }
+    int ones = 0;  // the last bits of the stream
+    while (ones < 4 && Bit()) ++ones;
     switch (ones) {
       case 0:
         return 0;
@@ -140,8 +166,29 @@ class BitReader {
   bool bad() const { return bad_; }
   size_t pos() const { return pos_; }  // bits consumed
 
+  // n in 57..64, in two reads.
+  uint64_t ReadLong(int n) {
+    const uint64_t high = Read(n - 32);
+    return (high << 32) | Read(32);
+  }
+
  private:
+  HW_INLINE void Consume(int n) {  // n < 64, n <= avail_
+    buf_ <<= n;
+    avail_ -= n;
+    pos_ += static_cast<size_t>(n);
+  }
   void Refill() {
+    const int take = (64 - avail_) >> 3;  // whole bytes that fit
+    if (take > 0 && next_ + 8 <= size_) {
+      uint64_t w = 0;
+      for (int i = 0; i < 8; ++i) w = (w << 8) | p_[next_ + i];
+      if (take < 8) w = (w >> (64 - 8 * take)) << (64 - 8 * take);
+      buf_ |= w >> avail_;  // avail_ < 64 here
+      avail_ += 8 * take;
+      next_ += static_cast<size_t>(take);
+      return;
+    }
     while (avail_ <= 56 && next_ < size_) {
       buf_ |= static_cast<uint64_t>(p_[next_++]) << (56 - avail_);
       avail_ += 8;
@@ -194,7 +241,7 @@ struct DecodeState {
 
 // Decodes sample number `i` (0-based) into `st`; the caller checks r.bad().
 template <uint8_t kEncoding>
-void DecodeNext(BitReader& r, int i, DecodeState& st) {
+HW_INLINE void DecodeNext(BitReader& r, int i, DecodeState& st) {
   if (i == 0) {
     st.ts = UnZigZag(r.Varint());
   } else if (i == 1) {
