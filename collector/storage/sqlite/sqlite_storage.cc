@@ -301,7 +301,7 @@ Result<RetentionResult> SqliteStorage::ApplyRetention(int64_t now_ms) {
 void SqliteStorage::RunRetention(int64_t now_ms, PendingRetention* request) {
   auto result = sqlite::ApplyRetentionOn(*writer_, options_.retention, now_ms);
   // Heads and series may be gone; a failed step may have left its transaction rolled back.
-  ForgetWriterCaches();
+  if (!result.ok() || result->samples > 0 || result->series > 0) ForgetWriterCaches();
   if (!result.ok()) {
     spdlog::error("storage: retention: {}", result.status().message());
     if (request != nullptr) request->status = result.status();
