@@ -19,6 +19,7 @@
 #include "agent/inputs/proc/proc_input.h"
 #include "agent/inputs/syslog/syslog_input.h"
 #include "agent/log_batcher.h"
+#include "agent/memory_trim.h"
 #include "agent/ship/checkpoint_store.h"
 #include "agent/ship/shipper.h"
 #include "agent/ship/spool.h"
@@ -157,6 +158,7 @@ struct Agent::Impl {
   std::unique_ptr<LogBatcher> batcher;
   std::unique_ptr<Shipper> shipper;
   std::thread collector;
+  int cycles = 0;  // collections so far, for the trim after start-up
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
@@ -236,6 +238,12 @@ void Agent::Impl::CollectAndSpool() {
   samples_collected += batch.metrics.size();
   Status s = spool->Append(batch.batch_id, Gzip(EncodeBatch(batch)));
   if (!s.ok()) spdlog::error("cannot spool batch {}: {}", batch.batch_id, s.message());
+  // Start-up (and the first push, one interval ago) is over: give back what only it used.
+  if (++cycles == 2) {
+    TrimmedMemory trimmed = TrimStartupMemory();
+    spdlog::debug("memory: dropped {} read-only segments ({} KiB mapped) after start-up",
+                  trimmed.file_ranges, trimmed.file_bytes / 1024);
+  }
 }
 
 void Agent::Impl::CollectionLoop() {

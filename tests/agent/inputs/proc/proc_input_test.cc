@@ -344,3 +344,39 @@ TEST_CASE("cpu counters stay monotone when iowait steps back, and reset on a hot
 
 }  // namespace
 }  // namespace hivewatch
+
+namespace hivewatch {
+namespace {
+
+TEST_CASE("interfaces that appear or go away between collections are reported as they are now",
+          "[proc]") {
+  char tmpl[] = "/tmp/hivewatch-proc-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  std::filesystem::path sys(tmpl);
+  auto add = [&](const std::string& dev, const std::string& state) {
+    std::filesystem::create_directories(sys / "class/net" / dev);
+    std::ofstream(sys / "class/net" / dev / "operstate") << state << "\n";
+  };
+  add("eth0", "up");
+  add("lo", "unknown");
+  ProcOptions o = FixtureOptions("exclusions");
+  o.sys_root = sys.string();
+  ProcInput input(o);
+  auto fams = CollectOk(input);
+  CHECK(LabelValues(Find(fams, "node_network_up"), "device") ==
+        std::set<std::string>{"eth0", "lo"});
+  CHECK(Point(Find(fams, "node_network_up"), {{"device", "eth0"}})->value == 1);
+
+  std::filesystem::remove_all(sys / "class/net/eth0");
+  add("wlan0", "down");
+  add("lo", "up");
+  fams = CollectOk(input);
+  CHECK(LabelValues(Find(fams, "node_network_up"), "device") ==
+        std::set<std::string>{"lo", "wlan0"});
+  CHECK(Point(Find(fams, "node_network_up"), {{"device", "lo"}})->value == 1);
+  CHECK(Point(Find(fams, "node_network_up"), {{"device", "wlan0"}})->value == 0);
+  std::filesystem::remove_all(sys);
+}
+
+}  // namespace
+}  // namespace hivewatch
