@@ -27,8 +27,8 @@ struct StoredLog {
 };
 
 struct LogPage {
-  std::vector<StoredLog> logs;      // newest first: ts descending, then id descending
-  std::optional<std::string> next;  // cursor for the following page; nullopt at the end
+  std::vector<StoredLog> logs;          // newest first: ts descending, then id descending
+  std::optional<std::string> next;      // cursor for the following page; nullopt at the end
 };
 
 // A live-tail read: records stored after a position, in arrival order.
@@ -60,20 +60,15 @@ struct HostInfo {
 // metric name and `host` the pushing agent's host (a pushed label called `host` is overridden).
 // A pushed label with an empty value is no label (as in Prometheus).
 struct LabelMatcher {
-  enum class Op {
-    kEq,
-    kNe,
-    kRe,
-    kNre
-  };  // = != =~ !~ (regexes fully anchored, RE2/Go-like
-      // syntax as far as std::regex ECMAScript allows)
+  enum class Op { kEq, kNe, kRe, kNre };  // = != =~ !~ (regexes fully anchored, RE2/Go-like
+                                          // syntax as far as std::regex ECMAScript allows)
   std::string name;
   Op op = Op::kEq;
   std::string value;
 };
 
 struct SeriesSamples {
-  Labels labels;  // including __name__ and host
+  Labels labels;                // including __name__ and host
   MetricType type = MetricType::kGauge;
   std::vector<Sample> samples;  // ts ascending, within the requested window
 };
@@ -105,8 +100,8 @@ struct CommitInfo {
 
 // What one application of the retention rules removed (Storage::ApplyRetention).
 struct RetentionResult {
-  int64_t samples = 0;  // points, in whole chunks
-  int64_t series = 0;   // series left without any sample
+  int64_t samples = 0;       // points, in whole chunks
+  int64_t series = 0;        // series left without any sample
   int64_t log_lines = 0;
   int64_t batch_ids = 0;     // idempotency records of old batches
   int64_t bytes_before = 0;  // the database's size (bytes in use) before and after
@@ -162,8 +157,8 @@ class Storage {
   virtual Result<std::vector<Labels>> ListSeries(const SeriesSelection& selection) = 0;
   // The newest sample of every series (of every host) at or before `at_ms`, no older than
   // `lookback_ms` — for /federate and the Hosts overview. Samples hold exactly one point.
-  virtual Result<std::vector<SeriesSamples>> LatestSamples(
-      const std::vector<LabelMatcher>& matchers, int64_t at_ms, int64_t lookback_ms) = 0;
+  virtual Result<std::vector<SeriesSamples>> LatestSamples(const std::vector<LabelMatcher>& matchers,
+                                                           int64_t at_ms, int64_t lookback_ms) = 0;
 
   // Applies the retention rules of StorageOptions::retention as of `now_ms` (backends also do
   // it on their own every retention.interval_ms) and returns once it is done. The default says

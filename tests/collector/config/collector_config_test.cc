@@ -16,6 +16,7 @@ using hivewatch::testing::TempDir;
 
 namespace {
 
+
 // Writes `text` to <dir>/collector.toml and returns the path.
 std::string WriteConfig(const TempDir& dir, const std::string& text) {
   const std::string path = dir.path() + "/collector.toml";
@@ -212,8 +213,7 @@ TEST_CASE("a section given as a plain value is an error naming it", "[config]") 
     Result<CollectorConfig> r = Load(text);
     CHECK_FALSE(r.ok());
     const std::string key = std::string(text).substr(0, std::string(text).find(' '));
-    CHECK_THAT(r.status().message(),
-               Catch::EndsWith(":1: " + key + ": expected a table ([" + key + "])"));
+    CHECK_THAT(r.status().message(), Catch::EndsWith(":1: " + key + ": expected a table ([" + key + "])"));
   }
 }
 
