@@ -154,6 +154,9 @@ int main(int argc, char** argv) {
   StorageOptions storage_options;
   storage_options.data_dir = dir;
   storage_options.synchronous_full = false;
+  // The samples are from 2025: retention by age (15 days by default) must not remove them while
+  // the benchmark runs.
+  storage_options.retention.max_age_ms = 0;
   auto storage = OpenStorage(storage_options);
   if (!storage.ok()) {
     std::fprintf(stderr, "%s\n", storage.status().message().c_str());
