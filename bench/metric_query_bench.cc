@@ -154,8 +154,8 @@ int main(int argc, char** argv) {
   StorageOptions storage_options;
   storage_options.data_dir = dir;
   storage_options.synchronous_full = false;
-  // The samples are from 2025: retention by age (15 days by default) must not remove them while
-  // the benchmark runs.
+  // The samples are from 2025: no retention by age (StorageOptions' default, said here because
+  // the collector's is 15 days).
   storage_options.retention.max_age_ms = 0;
   auto storage = OpenStorage(storage_options);
   if (!storage.ok()) {

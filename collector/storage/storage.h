@@ -176,11 +176,13 @@ class Storage {
 
 // How long data is kept and how large the store may grow (docs/configuration.md, [storage]).
 // Data goes in whole units: the SQLite backend drops sample chunks (each within a 2-hour window)
-// whose newest sample is older than the cutoff, and log lines older than it.
+// whose newest sample is older than the cutoff, and log lines older than it. Off by default
+// here (tests and benchmarks store old timestamps); the collector's defaults are in
+// CollectorConfig.
 struct RetentionOptions {
-  int64_t max_age_ms = int64_t{15} * 24 * 3600 * 1000;  // 0: keep forever
-  int64_t max_bytes = 0;        // 0: no cap; else the oldest data goes until the store fits
-  int64_t interval_ms = 60000;  // how often the backend applies the rules; 0: only when asked
+  int64_t max_age_ms = 0;   // 0: keep forever
+  int64_t max_bytes = 0;    // 0: no cap; else the oldest data goes until the store fits
+  int64_t interval_ms = 0;  // how often the backend applies the rules; 0: only when asked
 };
 
 struct StorageOptions {
