@@ -76,6 +76,9 @@ void CheckSameSettings(const CollectorConfig& a, const CollectorConfig& b) {
   CHECK(a.storage.data_dir == b.storage.data_dir);
   CHECK(a.storage.synchronous_full == b.storage.synchronous_full);
   CHECK(a.storage.max_batch_wait_ms == b.storage.max_batch_wait_ms);
+  CHECK(a.storage.retention.max_age_ms == b.storage.retention.max_age_ms);
+  CHECK(a.storage.retention.max_bytes == b.storage.retention.max_bytes);
+  CHECK(a.storage.retention.interval_ms == b.storage.retention.interval_ms);
 }
 
 std::string RepoRoot() { return HIVEWATCH_SOURCE_DIR; }
@@ -96,6 +99,9 @@ TEST_CASE("the built-in defaults are the documented ones", "[config]") {
   CHECK_FALSE(c.metrics_require_read);
   CHECK(c.storage.backend == "sqlite");
   CHECK(c.storage.synchronous_full);
+  CHECK(c.storage.retention.max_age_ms == 15LL * 86400 * 1000);
+  CHECK(c.storage.retention.max_bytes == 0);
+  CHECK(c.storage.retention.interval_ms == 60000);
   CHECK(ValidateCollectorConfig(&c).ok());
 }
 
@@ -119,6 +125,9 @@ metrics_scope = "read"
 [storage]
 backend = "sqlite"
 synchronous = "normal"
+retention = "30d"
+max_bytes = 10737418240
+retention_interval = "5m"
 )");
   REQUIRE(r.ok());
   const CollectorConfig& c = *r;
@@ -134,6 +143,9 @@ synchronous = "normal"
   CHECK(c.metrics_require_read);
   CHECK(c.storage.backend == "sqlite");
   CHECK_FALSE(c.storage.synchronous_full);
+  CHECK(c.storage.retention.max_age_ms == 30LL * 86400 * 1000);
+  CHECK(c.storage.retention.max_bytes == 10737418240);
+  CHECK(c.storage.retention.interval_ms == 5 * 60000);
 
   CollectorConfig validated = c;
   REQUIRE(ValidateCollectorConfig(&validated).ok());
@@ -266,6 +278,19 @@ TEST_CASE("storage.synchronous must be full or normal", "[config]") {
   CHECK(full->storage.synchronous_full);
 }
 
+TEST_CASE("storage retention keys are checked and 0s keeps data forever", "[config]") {
+  Result<CollectorConfig> forever = Load("[storage]\nretention = \"0s\"\n");
+  REQUIRE(forever.ok());
+  CHECK(forever->storage.retention.max_age_ms == 0);
+  CHECK(LoadError("[storage]\nretention = \"soon\"\n").rfind("storage.retention: invalid", 0) == 0);
+  CHECK(LoadError("[storage]\nmax_bytes = 1000\n") ==
+        "storage.max_bytes: must be 0 (no cap) or at least 1048576 (1 MiB)");
+  CHECK(LoadError("[storage]\nmax_bytes = -1\n") ==
+        "storage.max_bytes: must be between 0 and 1125899906842624");
+  CHECK(LoadError("[storage]\nretention_interval = \"10ms\"\n") ==
+        "storage.retention_interval: must be between 1s and 1d");
+}
+
 TEST_CASE("a TOML syntax error names the file, line and column", "[config]") {
   TempDir dir;
   const std::string path =
@@ -389,7 +414,7 @@ TEST_CASE("every commented setting in collector.toml is a valid one when uncomme
       ++settings;
     }
   }
-  CHECK(settings == 12);  // listen … storage.synchronous
+  CHECK(settings == 15);  // listen … storage.retention_interval
   Result<CollectorConfig> r = Load(uncommented);
   INFO(uncommented);
   INFO(r.status().message());
