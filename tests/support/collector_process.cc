@@ -13,7 +13,9 @@ std::string AgentBinary() { return HIVEWATCH_AGENT_BIN; }
 std::string SharedLogsDir() { return HIVEWATCH_SHARED_LOGS; }
 
 CollectorProcess::CollectorProcess(std::vector<std::string> extra_args)
-    : extra_args_(std::move(extra_args)) {}
+    : extra_args_(std::move(extra_args)) {
+  UseConfig("");
+}
 
 CollectorProcess::~CollectorProcess() {
   if (process_.Running()) Stop();
@@ -22,19 +24,22 @@ CollectorProcess::~CollectorProcess() {
 std::string CollectorProcess::log() const { return ReadFile(dir_.path() + "/collector.log"); }
 
 void CollectorProcess::UseConfig(const std::string& toml) {
-  const std::string path = dir_.path() + "/collector.toml";
-  std::ofstream(path) << toml;
-  extra_args_.push_back("--config");
-  extra_args_.push_back(path);
+  config_toml_ = toml;
+  if (toml.find("[storage]") == std::string::npos) {
+    config_toml_ = "[storage]\nretention = \"0s\"\n" + toml;
+  }
 }
 
 void CollectorProcess::Start() {
   const std::string log_path = dir_.path() + "/collector.log";
   const size_t log_offset = ReadFile(log_path).size();
   // A restart keeps the port, so clients configured with the URL find it again.
-  const std::string listen = url_.empty() ? "127.0.0.1:0" : url_.substr(std::string("http://").size());
-  std::vector<std::string> argv = {CollectorBinary(), "--listen", listen, "--data-dir",
-                                   dir_.path() + "/data"};
+  const std::string listen =
+      url_.empty() ? "127.0.0.1:0" : url_.substr(std::string("http://").size());
+  const std::string config_path = dir_.path() + "/collector.toml";
+  std::ofstream(config_path) << config_toml_;
+  std::vector<std::string> argv = {CollectorBinary(),     "--listen", listen,     "--data-dir",
+                                   dir_.path() + "/data", "--config", config_path};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   process_ = Process::Start(argv, dir_.path() + "/collector.out", log_path);
   ++starts_;
