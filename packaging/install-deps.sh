@@ -17,6 +17,7 @@ PACKAGES=(
   prometheus  # promtool checks the agent's and collector's exposition; the server scrapes /metrics and /federate in tests
   nginx  # the syslog test starts its own nginx (on a systemd host the package also enables nginx.service)
   systemd-journal-remote  # the journald input's tests make real journal files from export format
+  clickhouse-server clickhouse-client  # the clickhouse backend's tests start their own server (18.16)
   # browser tests (tests/browser): Debian's chromium driven by playwright-core from npm; the font
   # the dashboard's screenshots are taken with
   chromium fonts-inter

@@ -1,0 +1,57 @@
+#include "collector/storage/clickhouse/clickhouse_schema.h"
+
+#include "collector/storage/clickhouse/clickhouse_client.h"
+
+namespace hivewatch::clickhouse {
+namespace {
+
+struct Table {
+  const char* name;
+  const char* columns;
+  const char* engine;  // engine and its clauses
+  const char* sharding_key;
+};
+
+// Day partitions of a millisecond timestamp.
+#define HW_DAY_OF(col) "toDate(toDateTime(intDiv(" col ", 1000)))"
+
+constexpr Table kTables[] = {
+    {"logs",
+     "id Int64, ts Int64, host String, service String, level UInt8, message String, "
+     "words String, fields String, attempt UInt64",
+     "MergeTree PARTITION BY " HW_DAY_OF("ts") " ORDER BY (host, service, ts)", "cityHash64(host)"},
+    {"samples",
+     "host String, name String, labels String, type UInt8, ts Int64, value Float64, "
+     "version UInt64",
+     "ReplacingMergeTree(version) PARTITION BY " HW_DAY_OF(
+         "ts") " ORDER BY (host, name, labels, ts)",
+     "cityHash64(host, name, labels)"},
+    {"batches",
+     "agent_id String, batch_id String, attempt UInt64, state UInt8, at_ms Int64, host String, "
+     "agent_version String, log_lines Int64, samples Int64, last_id Int64",
+     "MergeTree ORDER BY (agent_id, batch_id)", "cityHash64(agent_id, batch_id)"},
+};
+
+#undef HW_DAY_OF
+
+}  // namespace
+
+std::vector<std::string> SchemaStatements(const std::string& database, const std::string& cluster) {
+  const std::string db = QuoteName(database);
+  const std::string on_cluster = cluster.empty() ? "" : " ON CLUSTER " + QuoteName(cluster);
+  std::vector<std::string> out;
+  out.push_back("CREATE DATABASE IF NOT EXISTS " + db + on_cluster);
+  for (const Table& t : kTables) {
+    const std::string local = cluster.empty() ? t.name : std::string(t.name) + "_local";
+    out.push_back("CREATE TABLE IF NOT EXISTS " + db + "." + local + on_cluster + " (" + t.columns +
+                  ") ENGINE = " + t.engine);
+    if (!cluster.empty()) {
+      out.push_back("CREATE TABLE IF NOT EXISTS " + db + "." + t.name + on_cluster + " AS " + db +
+                    "." + local + " ENGINE = Distributed(" + Quote(cluster) + ", " +
+                    Quote(database) + ", " + Quote(local) + ", " + t.sharding_key + ")");
+    }
+  }
+  return out;
+}
+
+}  // namespace hivewatch::clickhouse
