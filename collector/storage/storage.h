@@ -27,8 +27,8 @@ struct StoredLog {
 };
 
 struct LogPage {
-  std::vector<StoredLog> logs;      // newest first: ts descending, then id descending
-  std::optional<std::string> next;  // cursor for the following page; nullopt at the end
+  std::vector<StoredLog> logs;          // newest first: ts descending, then id descending
+  std::optional<std::string> next;      // cursor for the following page; nullopt at the end
 };
 
 // A live-tail read: records stored after a position, in arrival order.
@@ -60,20 +60,15 @@ struct HostInfo {
 // metric name and `host` the pushing agent's host (a pushed label called `host` is overridden).
 // A pushed label with an empty value is no label (as in Prometheus).
 struct LabelMatcher {
-  enum class Op {
-    kEq,
-    kNe,
-    kRe,
-    kNre
-  };  // = != =~ !~ (regexes fully anchored, RE2/Go-like
-      // syntax as far as std::regex ECMAScript allows)
+  enum class Op { kEq, kNe, kRe, kNre };  // = != =~ !~ (regexes fully anchored, RE2/Go-like
+                                          // syntax as far as std::regex ECMAScript allows)
   std::string name;
   Op op = Op::kEq;
   std::string value;
 };
 
 struct SeriesSamples {
-  Labels labels;  // including __name__ and host
+  Labels labels;                // including __name__ and host
   MetricType type = MetricType::kGauge;
   std::vector<Sample> samples;  // ts ascending, within the requested window
 };
@@ -152,8 +147,8 @@ class Storage {
   virtual Result<std::vector<Labels>> ListSeries(const SeriesSelection& selection) = 0;
   // The newest sample of every series (of every host) at or before `at_ms`, no older than
   // `lookback_ms` — for /federate and the Hosts overview. Samples hold exactly one point.
-  virtual Result<std::vector<SeriesSamples>> LatestSamples(
-      const std::vector<LabelMatcher>& matchers, int64_t at_ms, int64_t lookback_ms) = 0;
+  virtual Result<std::vector<SeriesSamples>> LatestSamples(const std::vector<LabelMatcher>& matchers,
+                                                           int64_t at_ms, int64_t lookback_ms) = 0;
 
   // Cheap: running counters and file sizes, no scan (see StorageStats).
   virtual Result<StorageStats> Stats() = 0;
@@ -172,12 +167,12 @@ struct ClickhouseOptions {
 };
 
 struct StorageOptions {
-  std::string backend = "sqlite";       // sqlite or clickhouse
+  std::string backend = "sqlite";
   std::string data_dir;                 // sqlite: the database is <data_dir>/hivewatch.db
   bool synchronous_full = true;         // sqlite: fsync on every commit (power-loss safe)
   int max_batch_wait_ms = 2;            // writer: how long to gather concurrent batches per commit
   StorageObserver* observer = nullptr;  // optional; must outlive the storage
-  ClickhouseOptions clickhouse;         // clickhouse: where the tables are
+  ClickhouseOptions clickhouse;         // clickhouse: the server and database
 };
 
 // Opens (creating if needed) the configured backend.

@@ -30,6 +30,9 @@ constexpr Table kTables[] = {
      "agent_id String, batch_id String, attempt UInt64, state UInt8, at_ms Int64, host String, "
      "agent_version String, log_lines Int64, samples Int64, last_id Int64",
      "MergeTree ORDER BY (agent_id, batch_id)", "cityHash64(agent_id, batch_id)"},
+    {"tokens",
+     "id Int64, name String, hash String, scopes String, created_ms Int64, revoked_ms Int64",
+     "MergeTree ORDER BY (hash, id)", "id"},
 };
 
 #undef HW_DAY_OF
@@ -52,6 +55,26 @@ std::vector<std::string> SchemaStatements(const std::string& database, const std
     }
   }
   return out;
+}
+
+Result<std::unique_ptr<Client>> OpenDatabase(const ClickhouseOptions& options) {
+  if (options.url.empty()) return InvalidArgument("storage: clickhouse url is not set");
+  if (options.database.empty()) return InvalidArgument("storage: clickhouse database is not set");
+  ClientOptions client_options;
+  client_options.url = options.url;
+  client_options.database = options.database;
+  client_options.user = options.user;
+  client_options.password = options.password;
+  if (!options.cluster.empty()) {
+    // A write acknowledged by a Distributed table is on its shards, not in a local queue.
+    client_options.settings.emplace_back("insert_distributed_sync", "1");
+  }
+  auto client = std::make_unique<Client>(client_options);
+  for (const std::string& statement : SchemaStatements(options.database, options.cluster)) {
+    Result<std::string> r = client->Query(statement, /*in_database=*/false);
+    if (!r.ok()) return r.status().WithPrefix("creating the ClickHouse tables: ");
+  }
+  return client;
 }
 
 }  // namespace hivewatch::clickhouse

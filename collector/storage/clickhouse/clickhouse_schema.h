@@ -11,10 +11,16 @@
 //            a repeated point is replaced (readers take argMax(value, version) until a merge).
 //   batches  the idempotency record: one row per state change of a write attempt
 //            (BatchState), ordered by (agent_id, batch_id).
+//   tokens   the collectors' API tokens (ClickhouseTokenStore): a row when a token is created
+//            and another with revoked_ms set when it is revoked.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "collector/storage/clickhouse/clickhouse_client.h"
+#include "collector/storage/storage.h"
 
 namespace hivewatch::clickhouse {
 
@@ -23,6 +29,9 @@ enum class BatchState : int { kStarted = 1, kCommitted = 2, kSuperseded = 3 };
 
 // CREATE DATABASE / CREATE TABLE … IF NOT EXISTS, in order.
 std::vector<std::string> SchemaStatements(const std::string& database, const std::string& cluster);
+
+// Connects to the configured server and creates the database and tables if needed.
+Result<std::unique_ptr<Client>> OpenDatabase(const ClickhouseOptions& options);
 
 // Log rows that count: those not written by a superseded attempt (a half-written or losing
 // duplicate write, see clickhouse_storage.h).

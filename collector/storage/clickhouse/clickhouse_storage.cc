@@ -16,6 +16,7 @@
 #include "collector/storage/clickhouse/clickhouse_schema.h"
 #include "collector/storage/clickhouse/clickhouse_words.h"
 #include "collector/storage/label_match.h"
+#include "common/time_util.h"
 
 namespace hivewatch {
 namespace {
@@ -31,12 +32,6 @@ constexpr int kNodeBits = 9;
 // Above this many series, a sample read filters by name/host in SQL and by series here
 // instead of sending every series key (the statement must stay under max_query_size).
 constexpr size_t kMaxSeriesInStatement = 256;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 uint64_t RandomU64() {
   static std::mutex mu;
@@ -114,25 +109,10 @@ struct ClickhouseStorage::SeriesRow {
 };
 
 Result<std::unique_ptr<ClickhouseStorage>> ClickhouseStorage::Open(const StorageOptions& options) {
-  const ClickhouseOptions& ch = options.clickhouse;
-  if (ch.url.empty()) return InvalidArgument("storage: clickhouse url is not set");
-  if (ch.database.empty()) return InvalidArgument("storage: clickhouse database is not set");
-  clickhouse::ClientOptions client_options;
-  client_options.url = ch.url;
-  client_options.database = ch.database;
-  client_options.user = ch.user;
-  client_options.password = ch.password;
-  client_options.settings.emplace_back("output_format_json_quote_64bit_integers", "0");
-  if (!ch.cluster.empty()) {
-    // A write acknowledged by the Distributed table is on its shards, not in a local queue.
-    client_options.settings.emplace_back("insert_distributed_sync", "1");
-  }
-  auto client = std::make_unique<clickhouse::Client>(client_options);
-  for (const std::string& statement : clickhouse::SchemaStatements(ch.database, ch.cluster)) {
-    Result<std::string> r = client->Query(statement, /*in_database=*/false);
-    if (!r.ok()) return r.status().WithPrefix("creating the ClickHouse tables: ");
-  }
-  return std::unique_ptr<ClickhouseStorage>(new ClickhouseStorage(options, std::move(client)));
+  auto client = clickhouse::OpenDatabase(options.clickhouse);
+  if (!client.ok()) return client.status();
+  return std::unique_ptr<ClickhouseStorage>(
+      new ClickhouseStorage(options, std::move(client).value()));
 }
 
 ClickhouseStorage::ClickhouseStorage(const StorageOptions& options,

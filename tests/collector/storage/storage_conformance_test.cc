@@ -1586,7 +1586,8 @@ class RecordingObserver : public StorageObserver {
 
 }  // namespace
 
-TEST_CASE("the storage observer hears of every commit and the batches in it", "[storage][sqlite]") {
+TEST_CASE("the storage observer hears of every commit and the batches in it",
+          "[storage][sqlite]") {
   TempDir dir;
   RecordingObserver observer;
   StorageOptions options;
