@@ -24,6 +24,7 @@ std::string CollectorProcess::log() const { return ReadFile(dir_.path() + "/coll
 void CollectorProcess::UseConfig(const std::string& toml) {
   const std::string path = dir_.path() + "/collector.toml";
   std::ofstream(path) << toml;
+  config_path_ = path;
   extra_args_.push_back("--config");
   extra_args_.push_back(path);
 }
@@ -32,7 +33,8 @@ void CollectorProcess::Start() {
   const std::string log_path = dir_.path() + "/collector.log";
   const size_t log_offset = ReadFile(log_path).size();
   // A restart keeps the port, so clients configured with the URL find it again.
-  const std::string listen = url_.empty() ? "127.0.0.1:0" : url_.substr(std::string("http://").size());
+  const std::string listen =
+      url_.empty() ? "127.0.0.1:0" : url_.substr(std::string("http://").size());
   std::vector<std::string> argv = {CollectorBinary(), "--listen", listen, "--data-dir",
                                    dir_.path() + "/data"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
@@ -66,8 +68,10 @@ void CollectorProcess::Kill9() {
 }
 
 std::string CollectorProcess::CreateToken(const std::string& name, const std::string& scope) {
-  CommandResult r = RunCommand({CollectorBinary(), "--data-dir", dir_.path() + "/data", "token",
-                                "create", "--name", name, "--scope", scope});
+  std::vector<std::string> argv = {CollectorBinary(), "--data-dir", dir_.path() + "/data"};
+  if (!config_path_.empty()) argv.insert(argv.end(), {"--config", config_path_});
+  argv.insert(argv.end(), {"token", "create", "--name", name, "--scope", scope});
+  CommandResult r = RunCommand(argv);
   INFO("token create stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
   std::string token = r.out;

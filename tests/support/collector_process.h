@@ -26,8 +26,8 @@ class CollectorProcess {
   // SIGKILL: no chance to clean up.
   void Kill9();
 
-  // Runs `hivewatch-collector --data-dir DIR token create --name NAME --scope SCOPE` and
-  // returns the printed token.
+  // Runs `hivewatch-collector --data-dir DIR [--config FILE] token create --name NAME --scope
+  // SCOPE` and returns the printed token.
   std::string CreateToken(const std::string& name, const std::string& scope);
 
   const std::string& url() const { return url_; }  // "http://127.0.0.1:PORT"
@@ -37,6 +37,7 @@ class CollectorProcess {
  private:
   TempDir dir_;
   std::vector<std::string> extra_args_;
+  std::string config_path_;  // set by UseConfig
   Process process_;
   std::string url_;
   int starts_ = 0;

@@ -1,0 +1,207 @@
+// Idempotency across collectors (clickhouse_storage.h): two storages on one database stand for
+// two collectors; a batch retried through the other is stored once, and so is one whose first
+// write died half-way or was still running when the retry came.
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "collector/storage/clickhouse/clickhouse_client.h"
+#include "collector/storage/storage.h"
+#include "tests/support/clickhouse_process.h"
+
+namespace hivewatch {
+namespace {
+
+using testing::SharedClickhouse;
+
+constexpr int64_t kBase = 1763900000000;
+
+std::unique_ptr<Storage> OpenOn(const std::string& database) {
+  StorageOptions options;
+  options.backend = "clickhouse";
+  options.clickhouse.url = SharedClickhouse().url();
+  options.clickhouse.database = database;
+  auto storage = OpenStorage(options);
+  if (!storage.ok()) FAIL("open: " << storage.status().message());
+  return std::move(storage).value();
+}
+
+Batch MakeBatch(const std::string& batch_id, int lines) {
+  Batch b;
+  b.agent = {"web-1", "agent-web-1", "1.0.0"};
+  b.batch_id = batch_id;
+  for (int i = 0; i < lines; ++i) {
+    LogRecord r;
+    r.ts_ms = kBase + i;
+    r.service = "app";
+    r.message = batch_id + " line " + std::to_string(i);
+    b.logs.push_back(r);
+  }
+  MetricSeries s;
+  s.name = "up";
+  s.samples = {{kBase, 1}};
+  b.metrics.push_back(s);
+  return b;
+}
+
+std::vector<std::string> Messages(Storage& storage) {
+  LogQuery query;
+  query.limit = kMaxLogLimit;
+  auto page = storage.QueryLogs(query);
+  if (!page.ok()) FAIL("query: " << page.status().message());
+  std::vector<std::string> out;
+  for (const StoredLog& log : page->logs) out.push_back(log.record.message);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> Expected(const std::vector<Batch>& batches) {
+  std::vector<std::string> out;
+  for (const Batch& b : batches) {
+    for (const LogRecord& r : b.logs) out.push_back(r.message);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Writes what a collector that died after inserting part of a batch leaves behind: the start
+// record of its attempt and some of the batch's rows, never the commit record.
+void WriteHalfAttempt(const std::string& database, const Batch& batch, uint64_t attempt,
+                      int lines) {
+  clickhouse::Client client({SharedClickhouse().url(), database, "default", "", 30000, {}});
+  clickhouse::RowWriter w;
+  w.String(batch.agent.id);
+  w.String(batch.batch_id);
+  w.UInt64(attempt);
+  w.UInt8(1);  // started
+  w.Int64(kBase);
+  w.String(batch.agent.host);
+  w.String(batch.agent.version);
+  w.Int64(0);
+  w.Int64(0);
+  w.Int64(0);
+  REQUIRE(client.Insert("batches", w.data()).ok());
+  w.Clear();
+  for (int i = 0; i < lines; ++i) {
+    const LogRecord& r = batch.logs[static_cast<size_t>(i)];
+    w.Int64(1000 + i);
+    w.Int64(r.ts_ms);
+    w.String(batch.agent.host);
+    w.String(r.service);
+    w.UInt8(static_cast<uint8_t>(r.level));
+    w.String(r.message);
+    w.String(" ");
+    w.String("");
+    w.UInt64(attempt);
+  }
+  REQUIRE(client.Insert("logs", w.data()).ok());
+}
+
+}  // namespace
+
+TEST_CASE("a batch retried through another collector is a duplicate there",
+          "[clickhouse][idempotency]") {
+  const std::string db = testing::NewClickhouseDatabase();
+  auto a = OpenOn(db);
+  auto b = OpenOn(db);
+  const Batch batch = MakeBatch("b1", 20);
+  auto first = a->Append(batch, kBase);
+  REQUIRE(first.ok());
+  CHECK_FALSE(first->duplicate);
+  auto retry = b->Append(batch, kBase + 1000);
+  REQUIRE(retry.ok());
+  CHECK(retry->duplicate);
+  CHECK(Messages(*a) == Expected({batch}));
+  CHECK(Messages(*b) == Expected({batch}));
+  auto hosts = b->ListHosts();
+  REQUIRE(hosts.ok());
+  REQUIRE(hosts->size() == 1);
+  CHECK((*hosts)[0].batches == 1);
+  CHECK((*hosts)[0].log_lines == 20);
+  CHECK((*hosts)[0].last_seen_ms == kBase);
+}
+
+TEST_CASE("the retry of a write that died half-way is stored once", "[clickhouse][idempotency]") {
+  const std::string db = testing::NewClickhouseDatabase();
+  auto b = OpenOn(db);
+  const Batch batch = MakeBatch("b1", 20);
+  WriteHalfAttempt(db, batch, 42, 7);
+  CHECK(Messages(*b).size() == 7);  // visible until superseded: at least once, not yet once
+
+  auto retry = b->Append(batch, kBase + 1000);
+  REQUIRE(retry.ok());
+  CHECK_FALSE(retry->duplicate);
+  CHECK(Messages(*b) == Expected({batch}));
+  auto stats = b->Stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->log_lines == 20);
+  auto again = b->Append(batch, kBase + 2000);
+  REQUIRE(again.ok());
+  CHECK(again->duplicate);
+}
+
+TEST_CASE("a slow first write that commits after its retry stays hidden",
+          "[clickhouse][idempotency]") {
+  const std::string db = testing::NewClickhouseDatabase();
+  auto b = OpenOn(db);
+  const Batch batch = MakeBatch("b1", 10);
+  WriteHalfAttempt(db, batch, 7, 3);      // the first collector has started…
+  REQUIRE(b->Append(batch, kBase).ok());  // …the agent timed out and retried through b…
+  // …and the first collector finishes: the rest of its rows and its commit record.
+  clickhouse::Client client({SharedClickhouse().url(), db, "default", "", 30000, {}});
+  clickhouse::RowWriter w;
+  w.String(batch.agent.id);
+  w.String(batch.batch_id);
+  w.UInt64(7);
+  w.UInt8(2);  // committed
+  w.Int64(kBase);
+  w.String(batch.agent.host);
+  w.String(batch.agent.version);
+  w.Int64(10);
+  w.Int64(1);
+  w.Int64(2000);
+  REQUIRE(client.Insert("batches", w.data()).ok());
+  CHECK(Messages(*b) == Expected({batch}));
+  auto hosts = b->ListHosts();
+  REQUIRE(hosts.ok());
+  REQUIRE(hosts->size() == 1);
+  CHECK((*hosts)[0].batches == 1);
+  // Neither write is a reason to store the batch a third time.
+  auto third = OpenOn(db)->Append(batch, kBase);
+  REQUIRE(third.ok());
+  CHECK(third->duplicate);
+}
+
+TEST_CASE("batches pushed alternately through two collectors are each stored once",
+          "[clickhouse][idempotency]") {
+  const std::string db = testing::NewClickhouseDatabase();
+  auto a = OpenOn(db);
+  auto b = OpenOn(db);
+  std::vector<Batch> batches;
+  for (int i = 0; i < 20; ++i) batches.push_back(MakeBatch("b" + std::to_string(i), 5));
+  int duplicates = 0;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    // Every batch goes to one collector, and every other one is retried through the other.
+    Storage& first = i % 2 ? *a : *b;
+    Storage& second = i % 2 ? *b : *a;
+    auto r = first.Append(batches[i], kBase);
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->duplicate);
+    if (i % 2 == 0) {
+      auto again = second.Append(batches[i], kBase);
+      REQUIRE(again.ok());
+      duplicates += again->duplicate ? 1 : 0;
+    }
+  }
+  CHECK(duplicates == 10);
+  CHECK(Messages(*a) == Expected(batches));
+  // Log ids are unique across the two collectors.
+  LogQuery query;
+  query.limit = kMaxLogLimit;
+  auto page = b->QueryLogs(query);
+  REQUIRE(page.ok());
+  std::set<int64_t> ids;
+  for (const StoredLog& log : page->logs) ids.insert(log.id);
+  CHECK(ids.size() == 100);
+}
+
+}  // namespace hivewatch
