@@ -53,6 +53,8 @@ class ClickhouseStorage final : public Storage {
                            int limit) override;
   Result<std::vector<LogCount>> CountLogs(const LogQuery& filter, int64_t step_ms) override;
   Result<std::vector<HostInfo>> ListHosts() override;
+  // A series' type is the one of its oldest write with samples in the window (SQLite keeps the
+  // first type ever pushed; the two differ only for a series whose type was changed).
   Result<std::vector<SeriesSamples>> SelectSeries(const SeriesSelection& selection) override;
   Result<std::vector<Labels>> ListSeries(const SeriesSelection& selection) override;
   Result<std::vector<SeriesSamples>> LatestSamples(const std::vector<LabelMatcher>& matchers,
