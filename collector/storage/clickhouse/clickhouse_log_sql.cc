@@ -51,16 +51,18 @@ std::string LogFilters(const LogQuery& query) {
 std::string LogSearchSql(const LogQuery& query) {
   int64_t end_ms = query.end_ms;
   if (query.after && query.after->ts_ms < end_ms) end_ms = query.after->ts_ms + 1;
-  std::string sql = std::string("SELECT ") + kLogColumns +
-                    " FROM logs WHERE ts >= " + Int(query.start_ms) + " AND ts < " + Int(end_ms) +
-                    LogFilters(query);
+  const std::string window = "ts >= " + Int(query.start_ms) + " AND ts < " + Int(end_ms);
+  std::string page = "SELECT id FROM logs WHERE " + window + LogFilters(query);
   if (query.after) {
-    sql += " AND (ts < " + Int(query.after->ts_ms) + " OR (ts = " + Int(query.after->ts_ms) +
-           " AND id < " + Int(query.after->id) + "))";
+    page += " AND (ts < " + Int(query.after->ts_ms) + " OR (ts = " + Int(query.after->ts_ms) +
+            " AND id < " + Int(query.after->id) + "))";
   }
-  sql += " ORDER BY ts DESC, id DESC LIMIT " + std::to_string(int64_t{query.limit} + 1) +
-         " FORMAT RowBinary";
-  return sql;
+  page += " ORDER BY ts DESC, id DESC LIMIT " + std::to_string(int64_t{query.limit} + 1);
+  // Two steps: the page's ids from the narrow columns, then the wide ones (message, fields)
+  // for those rows only. ClickHouse 18 reads every selected column of every row that passes
+  // WHERE before it sorts; PREWHERE on the ids skips the granules without a result.
+  return std::string("SELECT ") + kLogColumns + " FROM logs PREWHERE id GLOBAL IN (" + page +
+         ") WHERE " + window + " ORDER BY ts DESC, id DESC FORMAT RowBinary";
 }
 
 std::string LogTailSql(const LogQuery& filter, int64_t after_id, int64_t upto_id, int limit) {
