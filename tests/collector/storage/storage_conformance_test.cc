@@ -1425,7 +1425,8 @@ TEST_CASE("OpenStorage refuses an unknown backend and names the available ones",
   auto storage = OpenStorage(options);
   REQUIRE_FALSE(storage.ok());
   CHECK(storage.status().code() == StatusCode::kInvalidArgument);
-  CHECK(storage.status().message() == "unknown storage backend 'rocksdb' (available: sqlite, clickhouse)");
+  CHECK(storage.status().message() ==
+        "unknown storage backend 'rocksdb' (available: sqlite, clickhouse)");
 }
 
 TEST_CASE("the SQLite backend keeps one WAL-mode database in data_dir, creating it",
