@@ -63,38 +63,52 @@ std::vector<std::string> Expected(const std::vector<Batch>& batches) {
   return out;
 }
 
-// Writes what a collector that died after inserting part of a batch leaves behind: the start
-// record of its attempt and some of the batch's rows, never the commit record.
-void WriteHalfAttempt(const std::string& database, const Batch& batch, uint64_t attempt,
-                      int lines) {
-  clickhouse::Client client({SharedClickhouse().url(), database, "default", "", 30000, {}});
-  clickhouse::RowWriter w;
-  w.String(batch.agent.id);
-  w.String(batch.batch_id);
-  w.UInt64(attempt);
-  w.UInt8(1);  // started
-  w.Int64(kBase);
-  w.String(batch.agent.host);
-  w.String(batch.agent.version);
-  w.Int64(0);
-  w.Int64(0);
-  w.Int64(0);
-  REQUIRE(client.Insert("batches", w.data()).ok());
-  w.Clear();
-  for (int i = 0; i < lines; ++i) {
-    const LogRecord& r = batch.logs[static_cast<size_t>(i)];
-    w.Int64(1000 + i);
-    w.Int64(r.ts_ms);
-    w.String(batch.agent.host);
-    w.String(r.service);
-    w.UInt8(static_cast<uint8_t>(r.level));
-    w.String(r.message);
-    w.String(" ");
-    w.String("");
-    w.UInt64(attempt);
+// What another collector's attempt writes, step by step, straight into the tables.
+class Attempt {
+ public:
+  Attempt(const std::string& database, const Batch& batch, uint64_t id)
+      : client_({SharedClickhouse().url(), database, "default", "", 30000, {}}),
+        batch_(batch),
+        id_(id) {}
+
+  // A row of `batches` for this attempt (1 started, 2 committed).
+  void Record(int state) {
+    clickhouse::RowWriter w;
+    w.String(batch_.agent.id);
+    w.String(batch_.batch_id);
+    w.UInt64(id_);
+    w.UInt8(static_cast<uint8_t>(state));
+    w.Int64(kBase);
+    w.String(batch_.agent.host);
+    w.String(batch_.agent.version);
+    w.Int64(static_cast<int64_t>(batch_.logs.size()));
+    w.Int64(1);
+    w.Int64(0);
+    REQUIRE(client_.Insert("batches", w.data()).ok());
   }
-  REQUIRE(client.Insert("logs", w.data()).ok());
-}
+  // The batch's log rows [from, to), tagged with this attempt.
+  void WriteRows(size_t from, size_t to) {
+    clickhouse::RowWriter w;
+    for (size_t i = from; i < to; ++i) {
+      const LogRecord& r = batch_.logs[i];
+      w.Int64(static_cast<int64_t>(1000 + i));
+      w.Int64(r.ts_ms);
+      w.String(batch_.agent.host);
+      w.String(r.service);
+      w.UInt8(static_cast<uint8_t>(r.level));
+      w.String(r.message);
+      w.String(" ");
+      w.String("");
+      w.UInt64(id_);
+    }
+    REQUIRE(client_.Insert("logs", w.data()).ok());
+  }
+
+ private:
+  clickhouse::Client client_;
+  const Batch& batch_;
+  const uint64_t id_;
+};
 
 }  // namespace
 
@@ -124,7 +138,10 @@ TEST_CASE("the retry of a write that died half-way is stored once", "[clickhouse
   const std::string db = testing::NewClickhouseDatabase();
   auto b = OpenOn(db);
   const Batch batch = MakeBatch("b1", 20);
-  WriteHalfAttempt(db, batch, 42, 7);
+  // A collector that died after inserting part of the batch: started, never committed.
+  Attempt dead(db, batch, 42);
+  dead.Record(1);
+  dead.WriteRows(0, 7);
   CHECK(Messages(*b).size() == 7);  // visible until superseded: at least once, not yet once
 
   auto retry = b->Append(batch, kBase + 1000);
@@ -144,22 +161,12 @@ TEST_CASE("a slow first write that commits after its retry stays hidden",
   const std::string db = testing::NewClickhouseDatabase();
   auto b = OpenOn(db);
   const Batch batch = MakeBatch("b1", 10);
-  WriteHalfAttempt(db, batch, 7, 3);      // the first collector has started…
+  Attempt slow(db, batch, 7);
+  slow.Record(1);  // the first collector has started…
+  slow.WriteRows(0, 3);
   REQUIRE(b->Append(batch, kBase).ok());  // …the agent timed out and retried through b…
-  // …and the first collector finishes: the rest of its rows and its commit record.
-  clickhouse::Client client({SharedClickhouse().url(), db, "default", "", 30000, {}});
-  clickhouse::RowWriter w;
-  w.String(batch.agent.id);
-  w.String(batch.batch_id);
-  w.UInt64(7);
-  w.UInt8(2);  // committed
-  w.Int64(kBase);
-  w.String(batch.agent.host);
-  w.String(batch.agent.version);
-  w.Int64(10);
-  w.Int64(1);
-  w.Int64(2000);
-  REQUIRE(client.Insert("batches", w.data()).ok());
+  slow.WriteRows(3, 10);                  // …and the first collector finishes.
+  slow.Record(2);
   CHECK(Messages(*b) == Expected({batch}));
   auto hosts = b->ListHosts();
   REQUIRE(hosts.ok());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -511,10 +512,10 @@ std::string SeriesKeys(const std::vector<std::string>& hosts, const std::vector<
 
 }  // namespace
 
-Result<std::vector<SeriesSamples>> ClickhouseStorage::SelectSeries(
-    const SeriesSelection& selection) {
-  if (selection.start_ms > selection.end_ms) return std::vector<SeriesSamples>{};
-  auto series = FindSeries(selection.matchers, selection.start_ms, selection.end_ms);
+Result<std::vector<SeriesSamples>> ClickhouseStorage::ReadSamples(
+    const std::vector<LabelMatcher>& matchers, int64_t start_ms, int64_t end_ms,
+    const std::function<std::string(const std::string& where)>& statement) {
+  auto series = FindSeries(matchers, start_ms, end_ms);
   if (!series.ok()) return series.status();
   std::vector<SeriesSamples> out;
   if (series->empty()) return out;
@@ -530,11 +531,8 @@ Result<std::vector<SeriesSamples>> ClickhouseStorage::SelectSeries(
     names.push_back(row.name);
     labels.push_back(row.labels_json);
   }
-  Result<std::string> body = client_->Query(
-      "SELECT host, name, labels, ts, argMax(value, version) FROM samples WHERE " +
-      SampleFilter(selection.matchers, selection.start_ms, selection.end_ms, series->size(),
-                   SeriesKeys(hosts, names, labels)) +
-      " GROUP BY host, name, labels, ts ORDER BY host, name, labels, ts FORMAT RowBinary");
+  Result<std::string> body = client_->Query(statement(
+      SampleFilter(matchers, start_ms, end_ms, series->size(), SeriesKeys(hosts, names, labels))));
   if (!body.ok()) return body.status();
   RowReader r(*body);
   while (!r.AtEnd()) {
@@ -555,6 +553,19 @@ Result<std::vector<SeriesSamples>> ClickhouseStorage::SelectSeries(
   return out;
 }
 
+Result<std::vector<SeriesSamples>> ClickhouseStorage::SelectSeries(
+    const SeriesSelection& selection) {
+  if (selection.start_ms > selection.end_ms) return std::vector<SeriesSamples>{};
+  return ReadSamples(selection.matchers, selection.start_ms, selection.end_ms,
+                     [](const std::string& where) {
+                       return "SELECT host, name, labels, ts, argMax(value, version) FROM samples "
+                              "WHERE " +
+                              where +
+                              " GROUP BY host, name, labels, ts ORDER BY host, name, labels, ts "
+                              "FORMAT RowBinary";
+                     });
+}
+
 Result<std::vector<Labels>> ClickhouseStorage::ListSeries(const SeriesSelection& selection) {
   if (selection.start_ms > selection.end_ms) return std::vector<Labels>{};
   auto series = FindSeries(selection.matchers, selection.start_ms, selection.end_ms);
@@ -567,46 +578,11 @@ Result<std::vector<Labels>> ClickhouseStorage::ListSeries(const SeriesSelection&
 Result<std::vector<SeriesSamples>> ClickhouseStorage::LatestSamples(
     const std::vector<LabelMatcher>& matchers, int64_t at_ms, int64_t lookback_ms) {
   if (lookback_ms < 0) return InvalidArgument("lookback must not be negative");
-  const int64_t start_ms = at_ms - lookback_ms;
-  auto series = FindSeries(matchers, start_ms, at_ms);
-  if (!series.ok()) return series.status();
-  std::vector<SeriesSamples> out;
-  if (series->empty()) return out;
-  std::map<SeriesKey, size_t> index;
-  std::vector<std::string> hosts, names, labels;
-  for (const SeriesRow& row : *series) {
-    index.emplace(SeriesKey{row.host, row.name, row.labels_json}, out.size());
-    SeriesSamples s;
-    s.labels = row.labels;
-    s.type = row.type;
-    out.push_back(std::move(s));
-    hosts.push_back(row.host);
-    names.push_back(row.name);
-    labels.push_back(row.labels_json);
-  }
-  Result<std::string> body = client_->Query(
-      "SELECT host, name, labels, max(ts), argMax(v, ts) FROM (SELECT host, name, labels, ts, "
-      "argMax(value, version) AS v FROM samples WHERE " +
-      SampleFilter(matchers, start_ms, at_ms, series->size(), SeriesKeys(hosts, names, labels)) +
-      " GROUP BY host, name, labels, ts) GROUP BY host, name, labels FORMAT RowBinary");
-  if (!body.ok()) return body.status();
-  RowReader r(*body);
-  while (!r.AtEnd()) {
-    SeriesKey key;
-    std::get<0>(key) = r.String();
-    std::get<1>(key) = r.String();
-    std::get<2>(key) = r.String();
-    Sample sample;
-    sample.ts_ms = r.Int64();
-    sample.value = r.Float64();
-    if (!r.ok()) return Malformed("a latest-sample read");
-    auto it = index.find(key);
-    if (it != index.end()) out[it->second].samples = {sample};
-  }
-  out.erase(std::remove_if(out.begin(), out.end(),
-                           [](const SeriesSamples& s) { return s.samples.empty(); }),
-            out.end());
-  return out;
+  return ReadSamples(matchers, at_ms - lookback_ms, at_ms, [](const std::string& where) {
+    return "SELECT host, name, labels, max(ts), argMax(v, ts) FROM (SELECT host, name, labels, "
+           "ts, argMax(value, version) AS v FROM samples WHERE " +
+           where + " GROUP BY host, name, labels, ts) GROUP BY host, name, labels FORMAT RowBinary";
+  });
 }
 
 Result<StorageStats> ClickhouseStorage::Stats() {

@@ -25,6 +25,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -78,6 +79,11 @@ class ClickhouseStorage final : public Storage {
   Result<std::vector<SeriesRow>> FindSeries(const std::vector<LabelMatcher>& matchers,
                                             int64_t start_ms, int64_t end_ms);
   Result<std::vector<StoredLog>> RunLogQuery(const std::string& sql);
+  // The samples of the matching series in the window: `statement(where)` selects host, name,
+  // labels, ts, value rows; series without any are dropped.
+  Result<std::vector<SeriesSamples>> ReadSamples(
+      const std::vector<LabelMatcher>& matchers, int64_t start_ms, int64_t end_ms,
+      const std::function<std::string(const std::string& where)>& statement);
 
   const StorageOptions options_;
   std::unique_ptr<clickhouse::Client> client_;
