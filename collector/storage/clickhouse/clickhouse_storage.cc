@@ -95,6 +95,10 @@ struct ClickhouseStorage::PendingAppend {
   const Batch* batch = nullptr;
   int64_t received_ms = 0;
   size_t rows = 0;
+  // Each record's words and fields column, made on the caller's thread (the HTTP workers
+  // tokenize in parallel; the writer thread only copies).
+  std::vector<std::string> words;
+  std::vector<std::string> fields;
   std::chrono::steady_clock::time_point enqueued;
   bool done = false;
   bool duplicate = false;
@@ -145,6 +149,12 @@ Result<AppendResult> ClickhouseStorage::Append(const Batch& batch, int64_t recei
   append.received_ms = received_ms;
   append.rows = batch.logs.size();
   for (const MetricSeries& series : batch.metrics) append.rows += series.samples.size();
+  append.words.reserve(batch.logs.size());
+  append.fields.reserve(batch.logs.size());
+  for (const LogRecord& r : batch.logs) {
+    append.words.push_back(clickhouse::MessageWords(r.message));
+    append.fields.push_back(DumpObject(r.fields));
+  }
   append.enqueued = std::chrono::steady_clock::now();
 
   std::unique_lock<std::mutex> lock(mu_);
@@ -283,7 +293,8 @@ Status ClickhouseStorage::CommitGroup(const std::vector<PendingAppend*>& group) 
   for (const auto& [append, attempt] : writes) {
     const Batch& b = *append->batch;
     int64_t last_id = 0;
-    for (const LogRecord& r : b.logs) {
+    for (size_t i = 0; i < b.logs.size(); ++i) {
+      const LogRecord& r = b.logs[i];
       last_id = NextLogId(now);
       logs.Int64(last_id);
       logs.Int64(r.ts_ms);
@@ -291,8 +302,8 @@ Status ClickhouseStorage::CommitGroup(const std::vector<PendingAppend*>& group) 
       logs.String(r.service);
       logs.UInt8(static_cast<uint8_t>(r.level));
       logs.String(r.message);
-      logs.String(clickhouse::MessageWords(r.message));
-      logs.String(DumpObject(r.fields));
+      logs.String(append->words[i]);
+      logs.String(append->fields[i]);
       logs.UInt64(attempt);
     }
     const auto version = static_cast<uint64_t>(NextLogId(now));
