@@ -52,9 +52,12 @@ Status Collector::Start() {
       for (const auto& t : *list) any_active = any_active || !t.revoked_ms;
     }
     if (!any_active) {
+      const std::string where = s.config.storage.backend == "clickhouse"
+                                    ? "--config FILE"
+                                    : "--data-dir " + s.config.data_dir;
       spdlog::warn("no API tokens exist yet, so every request will be refused (401). Create "
-                   "one: hivewatch-collector --data-dir {} token create --name NAME --scope "
-                   "ingest,read", s.config.data_dir);
+                   "one: hivewatch-collector {} token create --name NAME --scope ingest,read",
+                   where);
     }
   }
   s.authorizer = std::make_unique<BearerAuthorizer>(s.tokens.get(), s.config.no_auth);

@@ -1,8 +1,10 @@
 // Idempotency across collectors (clickhouse_storage.h): two storages on one database stand for
 // two collectors; a batch retried through the other is stored once, and so is one whose first
 // write died half-way or was still running when the retry came.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <set>
+#include <thread>
 
 #include "collector/storage/clickhouse/clickhouse_client.h"
 #include "collector/storage/storage.h"
@@ -209,6 +211,37 @@ TEST_CASE("batches pushed alternately through two collectors are each stored onc
   std::set<int64_t> ids;
   for (const StoredLog& log : page->logs) ids.insert(log.id);
   CHECK(ids.size() == 100);
+}
+
+}  // namespace hivewatch
+
+namespace hivewatch {
+
+TEST_CASE("many small batches with the longest ids queued together are all stored",
+          "[clickhouse][idempotency]") {
+  const std::string db = testing::NewClickhouseDatabase();
+  auto storage = OpenOn(db);
+  // 400 appends waiting at once, ids of the longest kind made of quotes (which double in SQL
+  // literals): one group naming them all would be over ClickHouse's max_query_size.
+  constexpr int kThreads = 400;
+  std::atomic<int> failures{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Batch b = MakeBatch(std::string(250, '\'') + std::to_string(t), 1);
+      b.agent.id = std::string(128, '\'');
+      while (!go) std::this_thread::yield();
+      auto r = storage->Append(b, kBase);
+      if (!r.ok() || r->duplicate) ++failures;
+    });
+  }
+  go = true;
+  for (std::thread& t : threads) t.join();
+  CHECK(failures == 0);
+  auto stats = storage->Stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->log_lines == kThreads);
 }
 
 }  // namespace hivewatch

@@ -177,7 +177,9 @@ void ClickhouseStorage::WriterLoop() {
     queue_cv_.wait_until(lock, queue_.front()->enqueued + max_wait,
                          [&] { return stopping_ || queued_rows_ >= kMaxRowsPerCommit; });
     size_t rows = 0;
-    while (!queue_.empty() && (group.empty() || rows + queue_.front()->rows <= kMaxRowsPerCommit)) {
+    while (!queue_.empty() &&
+           (group.empty() || (rows + queue_.front()->rows <= kMaxRowsPerCommit &&
+                              group.size() < kMaxBatchesPerCommit))) {
       PendingAppend* append = queue_.front();
       queue_.pop_front();
       queued_rows_ -= append->rows;

@@ -66,6 +66,10 @@ class ClickhouseStorage final : public Storage {
   bool Ready() override;
 
   static constexpr size_t kMaxRowsPerCommit = 100000;
+  // The batch look-up names every batch of a group: this keeps it under ClickHouse's
+  // max_query_size (256 KiB) whatever the ids (agent.id up to 128 bytes, batch_id 256, each
+  // at most doubled by escaping).
+  static constexpr size_t kMaxBatchesPerCommit = 250;
   static constexpr int kStatsSeconds = 10;
 
  private:
