@@ -75,6 +75,11 @@ void CheckSameSettings(const CollectorConfig& a, const CollectorConfig& b) {
   CHECK(a.storage.data_dir == b.storage.data_dir);
   CHECK(a.storage.synchronous_full == b.storage.synchronous_full);
   CHECK(a.storage.max_batch_wait_ms == b.storage.max_batch_wait_ms);
+  CHECK(a.storage.clickhouse.url == b.storage.clickhouse.url);
+  CHECK(a.storage.clickhouse.database == b.storage.clickhouse.database);
+  CHECK(a.storage.clickhouse.user == b.storage.clickhouse.user);
+  CHECK(a.storage.clickhouse.password == b.storage.clickhouse.password);
+  CHECK(a.storage.clickhouse.cluster == b.storage.clickhouse.cluster);
 }
 
 std::string RepoRoot() { return HIVEWATCH_SOURCE_DIR; }
@@ -413,7 +418,7 @@ TEST_CASE("every commented setting in collector.toml is a valid one when uncomme
       ++settings;
     }
   }
-  CHECK(settings == 12);  // listen … storage.synchronous
+  CHECK(settings == 17);  // listen … storage.synchronous, storage.clickhouse.url … cluster
   Result<CollectorConfig> r = Load(uncommented);
   INFO(uncommented);
   INFO(r.status().message());
