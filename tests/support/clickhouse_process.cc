@@ -43,8 +43,12 @@ std::string TestConfig(const std::string& stock, const std::string& dir, int htt
               "<user_files_path>" + dir + "/user_files/</user_files_path>");
   c = Replace(c, "<format_schema_path>[^<]*</format_schema_path>",
               "<format_schema_path>" + dir + "/format_schemas/</format_schema_path>");
-  // No example clusters pointing at the default ports; no ZooKeeper or macros includes.
-  c = Replace(c, "<remote_servers[\\s\\S]*?</remote_servers>", "");
+  // Instead of the example clusters (on the default ports): `hivewatch_test`, one shard, this
+  // server (for Distributed tables: tests/clickhouse/cluster_test.cc).
+  c = Replace(c, "<remote_servers[\\s\\S]*?</remote_servers>",
+              "<remote_servers><hivewatch_test><shard><replica><host>127.0.0.1</host><port>" +
+                  std::to_string(tcp_port) +
+                  "</port></replica></shard></hivewatch_test></remote_servers>");
   const size_t end = c.rfind("</yandex>");
   if (end != std::string::npos) c.insert(end, "    <listen_host>127.0.0.1</listen_host>\n");
   return c;

@@ -1,7 +1,8 @@
 // A real ClickHouse server (Debian's clickhouse-server, installed by packaging/install-deps.sh)
 // for tests: the stock /etc/clickhouse-server config copied into a temp directory, every data,
 // log and tmp path moved there, listening on 127.0.0.1 only, on free ports; stopped with
-// SIGTERM. A missing binary fails the test (it is not skipped): CI must have the server.
+// SIGTERM. A missing binary fails the test (it is not skipped): CI must have the server. Its
+// config names one cluster, `hivewatch_test`: a single shard, the server itself.
 #pragma once
 
 #include <string>

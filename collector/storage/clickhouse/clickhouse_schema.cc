@@ -1,5 +1,7 @@
 #include "collector/storage/clickhouse/clickhouse_schema.h"
 
+#include <set>
+
 #include "collector/storage/clickhouse/clickhouse_client.h"
 
 namespace hivewatch::clickhouse {
@@ -39,19 +41,21 @@ constexpr Table kTables[] = {
 
 }  // namespace
 
-std::vector<std::string> SchemaStatements(const std::string& database, const std::string& cluster) {
+std::vector<SchemaStatement> SchemaStatements(const std::string& database,
+                                              const std::string& cluster) {
   const std::string db = QuoteName(database);
   const std::string on_cluster = cluster.empty() ? "" : " ON CLUSTER " + QuoteName(cluster);
-  std::vector<std::string> out;
-  out.push_back("CREATE DATABASE IF NOT EXISTS " + db + on_cluster);
+  std::vector<SchemaStatement> out;
+  out.push_back({"", "CREATE DATABASE IF NOT EXISTS " + db + on_cluster});
   for (const Table& t : kTables) {
     const std::string local = cluster.empty() ? t.name : std::string(t.name) + "_local";
-    out.push_back("CREATE TABLE IF NOT EXISTS " + db + "." + local + on_cluster + " (" + t.columns +
-                  ") ENGINE = " + t.engine);
+    out.push_back({local, "CREATE TABLE IF NOT EXISTS " + db + "." + local + on_cluster + " (" +
+                              t.columns + ") ENGINE = " + t.engine});
     if (!cluster.empty()) {
-      out.push_back("CREATE TABLE IF NOT EXISTS " + db + "." + t.name + on_cluster + " AS " + db +
-                    "." + local + " ENGINE = Distributed(" + Quote(cluster) + ", " +
-                    Quote(database) + ", " + Quote(local) + ", " + t.sharding_key + ")");
+      out.push_back({t.name, "CREATE TABLE IF NOT EXISTS " + db + "." + t.name + on_cluster +
+                                 " AS " + db + "." + local + " ENGINE = Distributed(" +
+                                 Quote(cluster) + ", " + Quote(database) + ", " + Quote(local) +
+                                 ", " + t.sharding_key + ")"});
     }
   }
   return out;
@@ -70,9 +74,24 @@ Result<std::unique_ptr<Client>> OpenDatabase(const ClickhouseOptions& options) {
     client_options.settings.emplace_back("insert_distributed_sync", "1");
   }
   auto client = std::make_unique<Client>(client_options);
-  for (const std::string& statement : SchemaStatements(options.database, options.cluster)) {
-    Result<std::string> r = client->Query(statement, /*in_database=*/false);
-    if (!r.ok()) return r.status().WithPrefix("creating the ClickHouse tables: ");
+  // What exists already: rows of (database, table), a table "" for the database itself.
+  Result<std::string> existing = client->Query(
+      "SELECT name, '' FROM system.databases WHERE name = " + Quote(options.database) +
+          " UNION ALL SELECT database, name FROM system.tables WHERE database = " +
+          Quote(options.database) + " FORMAT RowBinary",
+      /*in_database=*/false);
+  if (!existing.ok()) return existing.status().WithPrefix("connecting to ClickHouse: ");
+  std::set<std::string> present;
+  RowReader r(*existing);
+  while (!r.AtEnd()) {
+    r.String();
+    present.insert(r.String());
+  }
+  if (!r.ok()) return Internal("ClickHouse sent a malformed table list");
+  for (const SchemaStatement& statement : SchemaStatements(options.database, options.cluster)) {
+    if (present.count(statement.table)) continue;
+    Result<std::string> created = client->Query(statement.sql, /*in_database=*/false);
+    if (!created.ok()) return created.status().WithPrefix("creating the ClickHouse tables: ");
   }
   return client;
 }

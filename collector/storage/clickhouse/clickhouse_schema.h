@@ -27,10 +27,17 @@ namespace hivewatch::clickhouse {
 // What a row of `batches` says about an attempt to write a batch.
 enum class BatchState : int { kStarted = 1, kCommitted = 2, kSuperseded = 3 };
 
-// CREATE DATABASE / CREATE TABLE … IF NOT EXISTS, in order.
-std::vector<std::string> SchemaStatements(const std::string& database, const std::string& cluster);
+// CREATE DATABASE / CREATE TABLE … IF NOT EXISTS, in order, each with the table it creates
+// ("" for the database).
+struct SchemaStatement {
+  std::string table;
+  std::string sql;
+};
+std::vector<SchemaStatement> SchemaStatements(const std::string& database,
+                                              const std::string& cluster);
 
-// Connects to the configured server and creates the database and tables if needed.
+// Connects to the configured server and creates the database and the tables that are missing
+// (only those: with a cluster, tables an operator made beforehand need no distributed DDL).
 Result<std::unique_ptr<Client>> OpenDatabase(const ClickhouseOptions& options);
 
 // Log rows that count: those not written by a superseded attempt (a half-written or losing
