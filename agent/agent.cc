@@ -4,11 +4,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -18,7 +21,9 @@
 #include "agent/inputs/journald/journald_input.h"
 #include "agent/inputs/proc/proc_input.h"
 #include "agent/inputs/syslog/syslog_input.h"
+#include "agent/log_batch_encoder.h"
 #include "agent/log_batcher.h"
+#include "agent/memory_trim.h"
 #include "agent/ship/checkpoint_store.h"
 #include "agent/ship/shipper.h"
 #include "agent/ship/spool.h"
@@ -51,6 +56,10 @@ std::vector<std::unique_ptr<LogInput>> MakeLogInputs(const AgentConfig& config) 
   return inputs;
 }
 
+// zlib level for log batches: 1 deflates the sample logs about 2.5x faster than the default 6,
+// for batches about a fifth larger (docs/benchmarks.md); log lines are most of the volume.
+constexpr int kLogGzipLevel = 1;
+
 // Where each log input resumes: the delivered positions, overlaid with those of the batches
 // still in the spool (oldest first), which will be delivered before anything new.
 Result<Checkpoints> ResumePoints(CheckpointStore& store, Spool& spool) {
@@ -69,6 +78,50 @@ Result<Checkpoints> ResumePoints(CheckpointStore& store, Spool& spool) {
   return points;
 }
 
+// Log lines in spool records that the size cap dropped. A dropped record that was being pushed
+// at that moment may still be delivered (the shipper then acks it): its lines are taken back,
+// so the count is exactly what the collector will never have.
+class DroppedLogLines {
+ public:
+  void Dropped(const SpoolRecord& record) {
+    const uint64_t n = LogLines(record);
+    std::lock_guard<std::mutex> lock(mu_);
+    count_ += n;
+    recent_.emplace_back(record.batch_id, n);
+    if (recent_.size() > 16) recent_.pop_front();
+  }
+  void Delivered(const SpoolRecord& record) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = recent_.begin(); it != recent_.end(); ++it) {
+      if (it->first != record.batch_id) continue;
+      count_ -= it->second;
+      recent_.erase(it);
+      return;
+    }
+  }
+  uint64_t count() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return count_;
+  }
+
+ private:
+  static uint64_t LogLines(const SpoolRecord& record) {
+    if (record.meta.empty()) return 0;  // a metrics batch
+    Result<std::string> json = Gunzip(record.payload, Spool::kMaxRecordBytes * 8ull);
+    DecodeLimits limits;  // only counting: whatever the agent itself wrote
+    limits.max_labels = limits.max_label_value_bytes = limits.max_message_bytes =
+        std::numeric_limits<size_t>::max();
+    limits.max_future_ms = std::numeric_limits<int64_t>::max() / 2;
+    Result<Batch> batch =
+        json.ok() ? DecodeBatch(*json, limits, NowMs()) : Result<Batch>(json.status());
+    return batch.ok() ? batch->logs.size() : 0;
+  }
+
+  mutable std::mutex mu_;
+  uint64_t count_ = 0;
+  std::deque<std::pair<std::string, uint64_t>> recent_;
+};
+
 Checkpoints WithPrefix(const Checkpoints& all, const std::string& prefix) {
   Checkpoints out;
   for (auto it = all.lower_bound(prefix); it != all.end() && it->first.rfind(prefix, 0) == 0;
@@ -76,6 +129,13 @@ Checkpoints WithPrefix(const Checkpoints& all, const std::string& prefix) {
     out.insert(*it);
   }
   return out;
+}
+
+// Milliseconds on the monotonic clock (health checks must not jump with the wall clock).
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 MetricFamily Gauge(const char* name, const char* help, double value, Labels labels = {}) {
@@ -90,9 +150,9 @@ void AddProcessMetrics(std::vector<MetricFamily>* out) {
   long rss_pages = 0, size_pages = 0;
   std::ifstream statm("/proc/self/statm");
   statm >> size_pages >> rss_pages;
-  out->push_back(Gauge("hivewatch_agent_resident_memory_bytes",
-                       "Resident memory of the hivewatch agent process.",
-                       static_cast<double>(rss_pages) * static_cast<double>(sysconf(_SC_PAGESIZE))));
+  out->push_back(Gauge(
+      "hivewatch_agent_resident_memory_bytes", "Resident memory of the hivewatch agent process.",
+      static_cast<double>(rss_pages) * static_cast<double>(sysconf(_SC_PAGESIZE))));
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
@@ -156,11 +216,15 @@ struct Agent::Impl {
   std::unique_ptr<CheckpointStore> checkpoints;
   std::unique_ptr<LogBatcher> batcher;
   std::unique_ptr<Shipper> shipper;
+  DroppedLogLines spool_dropped_lines;
+  std::string log_json;  // SealLogs' buffer, reused (the batcher calls it under its lock)
   std::thread collector;
+  int cycles = 0;  // collections so far, for the trim after start-up
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
   uint64_t samples_collected = 0;
+  std::atomic<int64_t> last_cycle_ms{0};  // SteadyMs() when the collection loop last came round
 
   void CollectionLoop();
   void CollectAndSpool();
@@ -184,14 +248,17 @@ Status Agent::Impl::SealLogs(std::vector<LogRecord> records, const Checkpoints& 
     if (r.service.empty()) r.service = "unknown";
   }
   batch.logs = std::move(records);
-  return spool->Append(batch.batch_id, Gzip(EncodeBatch(batch)), EncodeCheckpoints(changes));
+  EncodeLogBatch(batch, &log_json);
+  return spool->Append(batch.batch_id, Gzip(log_json, kLogGzipLevel), EncodeCheckpoints(changes));
 }
 
 void Agent::Impl::OnAcked(const SpoolRecord& record) {
   if (record.meta.empty()) return;
+  spool_dropped_lines.Delivered(record);
   Result<Checkpoints> changes = DecodeCheckpoints(record.meta);
   Status st = changes.ok() ? checkpoints->Apply(*changes) : changes.status();
-  if (!st.ok()) spdlog::error("batch {}: positions not recorded: {}", record.batch_id, st.message());
+  if (!st.ok())
+    spdlog::error("batch {}: positions not recorded: {}", record.batch_id, st.message());
 }
 
 void Agent::Impl::CollectAndSpool() {
@@ -215,16 +282,24 @@ void Agent::Impl::CollectAndSpool() {
   families.push_back(Gauge("hivewatch_agent_spool_bytes", "Size of the disk spool.",
                            static_cast<double>(spool->bytes())));
   MetricFamily dropped{"hivewatch_agent_dropped_batches_total",
-                       "Batches given up on, by reason.", MetricType::kCounter, {}};
+                       "Batches given up on, by reason.",
+                       MetricType::kCounter,
+                       {}};
   dropped.points.push_back({{{"reason", "rejected"}}, static_cast<double>(shipper->rejected())});
   dropped.points.push_back(
       {{{"reason", "spool_full"}}, static_cast<double>(spool->dropped_batches())});
   dropped.points.push_back(
       {{{"reason", "corrupt"}}, static_cast<double>(spool->corrupt_records())});
   families.push_back(std::move(dropped));
-  families.push_back(Counter("hivewatch_agent_dropped_log_lines_total",
-                             "Log lines that could not be spooled.",
-                             static_cast<double>(batcher->dropped_lines())));
+  MetricFamily dropped_lines{"hivewatch_agent_dropped_log_lines_total",
+                             "Log lines given up on, by reason.",
+                             MetricType::kCounter,
+                             {}};
+  dropped_lines.points.push_back(
+      {{{"reason", "spool_error"}}, static_cast<double>(batcher->dropped_lines())});
+  dropped_lines.points.push_back(
+      {{{"reason", "spool_full"}}, static_cast<double>(spool_dropped_lines.count())});
+  families.push_back(std::move(dropped_lines));
 
   const int64_t now = NowMs();
   Batch batch = NewBatch();
@@ -236,6 +311,12 @@ void Agent::Impl::CollectAndSpool() {
   samples_collected += batch.metrics.size();
   Status s = spool->Append(batch.batch_id, Gzip(EncodeBatch(batch)));
   if (!s.ok()) spdlog::error("cannot spool batch {}: {}", batch.batch_id, s.message());
+  // Start-up (and the first push, one interval ago) is over: give back what only it used.
+  if (++cycles == 2) {
+    TrimmedMemory trimmed = TrimStartupMemory();
+    spdlog::debug("memory: dropped {} read-only segments ({} KiB mapped) after start-up",
+                  trimmed.file_ranges, trimmed.file_bytes / 1024);
+  }
 }
 
 void Agent::Impl::CollectionLoop() {
@@ -243,6 +324,7 @@ void Agent::Impl::CollectionLoop() {
   std::unique_lock<std::mutex> lock(mu);
   while (!stopping) {
     lock.unlock();
+    last_cycle_ms = SteadyMs();
     CollectAndSpool();
     lock.lock();
     next += std::chrono::milliseconds(config.interval_ms);
@@ -272,6 +354,12 @@ Status Agent::Start() {
   SpoolOptions spool_options;
   spool_options.dir = s.config.state_dir + "/spool";
   spool_options.max_bytes = s.config.spool_max_bytes;
+  // Whole segments are dropped at the cap: a quarter of it each, so a small cap holds.
+  spool_options.segment_bytes =
+      std::clamp<uint64_t>(s.config.spool_max_bytes / 4, 64 * 1024, 4 * 1024 * 1024);
+  spool_options.on_drop = [&s](const SpoolRecord& record) {
+    s.spool_dropped_lines.Dropped(record);
+  };
   Result<std::unique_ptr<Spool>> spool = Spool::Open(spool_options);
   HW_RETURN_IF_ERROR(spool.status());
   s.spool = std::move(spool).value();
@@ -289,6 +377,7 @@ Status Agent::Start() {
   ShipperOptions ship;
   ship.pusher.urls = s.config.collectors;
   ship.pusher.token = s.config.token;
+  ship.backoff.max = std::chrono::milliseconds(s.config.retry_max_ms);
   ship.on_acked = [&s](const SpoolRecord& record) { s.OnAcked(record); };
   s.shipper = std::make_unique<Shipper>(*s.spool, ship);
   s.inputs = MakeInputs(s.config);
@@ -317,13 +406,19 @@ Status Agent::Start() {
                HIVEWATCH_VERSION, s.config.host, s.agent_id, s.config.interval_ms,
                s.config.collectors.front());
   if (s.config.token.empty()) {
-    spdlog::warn("no token configured: pushes will be refused unless the collector runs "
-                 "with --no-auth (set token or token_file)");
+    spdlog::warn(
+        "no token configured: pushes will be refused unless the collector runs "
+        "with --no-auth (set token or token_file)");
   }
   return Status::Ok();
 }
 
-void Agent::Stop() {
+bool Agent::Healthy(std::chrono::milliseconds grace) const {
+  const int64_t last = impl_->last_cycle_ms;
+  return last == 0 || SteadyMs() - last <= impl_->config.interval_ms + grace.count();
+}
+
+void Agent::Stop(std::chrono::milliseconds flush) {
   Impl& s = *impl_;
   {
     std::lock_guard<std::mutex> lock(s.mu);
@@ -335,7 +430,7 @@ void Agent::Stop() {
   for (auto& input : s.log_inputs) input->Stop();
   if (s.batcher) s.batcher->Stop();  // spools what the inputs handed over
   if (s.shipper) {
-    s.shipper->Stop(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    s.shipper->Stop(std::chrono::steady_clock::now() + flush);
     spdlog::info("this run: {} batches collected, {} shipped, {} rejected; spool holds {} bytes",
                  s.seq, s.shipper->shipped(), s.shipper->rejected(), s.spool->bytes());
   }

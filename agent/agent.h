@@ -7,6 +7,7 @@
 // one thread.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -28,8 +29,12 @@ class Agent {
 
   // Opens the state directory and spool, starts collecting and shipping.
   Status Start();
-  // Stops collecting, ships what it can for a few seconds; the rest stays in the spool.
-  void Stop();
+  // Stops collecting, ships what it can for up to `flush`; the rest stays in the spool (a
+  // reload passes zero: the next Agent ships it).
+  void Stop(std::chrono::milliseconds flush = std::chrono::seconds(5));
+  // False when the collection loop has not come round for an interval plus `grace`: the main
+  // loop then withholds systemd's watchdog ping.
+  bool Healthy(std::chrono::milliseconds grace) const;
 
  private:
   struct Impl;

@@ -82,6 +82,10 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
     if (c.batch_max_wait_ms < 10 || c.batch_max_wait_ms > 60 * 1000) {
       return r.Error("batch_max_wait", "must be between 10ms and 1m");
     }
+    HW_RETURN_IF_ERROR(r.Duration("retry_max", &c.retry_max_ms));
+    if (c.retry_max_ms < 1000 || c.retry_max_ms > 3600 * 1000) {
+      return r.Error("retry_max", "must be between 1s and 1h");
+    }
     HW_RETURN_IF_ERROR(r.Get("log_level", &c.log_level));
     HW_RETURN_IF_ERROR(r.CheckUnknown());
   }
@@ -174,7 +178,8 @@ Status ValidateAgentConfig(AgentConfig* c) {
     std::stringstream ss;
     ss << in.rdbuf();
     std::string token = ss.str();
-    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
+      token.pop_back();
     if (token.empty()) return InvalidArgument("token_file: " + c->token_file + " is empty");
     c->token = token;
   }

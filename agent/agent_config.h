@@ -31,11 +31,12 @@ struct AgentConfig {
   size_t spool_max_bytes = 256u * 1024 * 1024;
   size_t batch_max_bytes = 1024 * 1024;  // log batches: uncompressed bytes, then sealed
   int64_t batch_max_wait_ms = 1000;      // log batches: oldest line waits at most this long
+  int64_t retry_max_ms = 60000;          // longest wait between push attempts (backoff ceiling)
   std::string log_level = "info";
   ProcInputConfig proc;
   std::optional<SyslogInputConfig> syslog;      // [inputs.syslog] with enabled = true
   std::optional<JournaldInputConfig> journald;  // [inputs.journald] with enabled = true
-  std::vector<FileInputConfig> files;            // one per [[inputs.file]]
+  std::vector<FileInputConfig> files;           // one per [[inputs.file]]
 };
 
 // Reads a TOML file over the defaults; errors name FILE:LINE and the key.

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "common/daemon.h"
+#include "common/service_loop.h"
+#include "common/systemd_notify.h"
 #include "common/time_util.h"
 
 #include "agent/agent.h"
@@ -27,6 +29,9 @@ ships them to a hivewatch collector (POST /api/v1/push, gzip, bearer token). Bat
 disk spool under the state directory until the collector has committed them, and log read
 positions advance only then: nothing is lost or sent twice across outages and restarts.
 Flags override the config file (default /etc/hivewatch/agent.toml when it exists).
+SIGHUP re-reads the file and the token file (an invalid one is logged and the running
+configuration kept); SIGTERM stops. Under systemd it reports readiness and feeds the watchdog
+(Type=notify, WatchdogSec; see docs/operations.md).
 
   hivewatch-agent --once                       one collection as Prometheus text, then exit
   hivewatch-agent --collector http://c:9800 --token-file /etc/hivewatch/token
@@ -36,6 +41,74 @@ Flags override the config file (default /etc/hivewatch/agent.toml when it exists
 int Fail(const std::string& message, int code = 1) {
   std::cerr << "hivewatch-agent: " << message << "\n";
   return code;
+}
+
+// The configuration file (if any) with the flags over it, validated. Run at start and again on
+// every SIGHUP, so that a reload sees the same flags.
+Result<AgentConfig> BuildConfig(const std::string& config_path, const po::variables_map& vm) {
+  AgentConfig config;
+  if (!config_path.empty()) {
+    Result<AgentConfig> loaded = LoadAgentConfig(config_path);
+    HW_RETURN_IF_ERROR(loaded.status());
+    config = std::move(loaded).value();
+  }
+  if (vm.count("collector")) config.collectors = vm["collector"].as<std::vector<std::string>>();
+  if (vm.count("token")) config.token = vm["token"].as<std::string>();
+  if (vm.count("token-file")) config.token_file = vm["token-file"].as<std::string>();
+  if (vm.count("host")) config.host = vm["host"].as<std::string>();
+  if (vm.count("state-dir")) config.state_dir = vm["state-dir"].as<std::string>();
+  if (vm.count("proc-root")) config.proc.proc_root = vm["proc-root"].as<std::string>();
+  if (vm.count("sys-root")) config.proc.sys_root = vm["sys-root"].as<std::string>();
+  if (vm.count("log-level")) config.log_level = vm["log-level"].as<std::string>();
+  if (vm.count("interval")) {
+    Result<int64_t> ms = ParseDurationMs(vm["interval"].as<std::string>());
+    if (!ms.ok()) return InvalidArgument("--interval: " + ms.status().message());
+    config.interval_ms = *ms;
+  }
+  HW_RETURN_IF_ERROR(ValidateAgentConfig(&config));
+  return config;
+}
+
+// SIGHUP: the new configuration replaces the running one only when it is valid and the agent
+// starts with it. The old agent stops without waiting for the collector: batches in the
+// spool (and log lines the batcher held, which it spools on Stop) are shipped by the new one.
+bool Reload(const std::string& config_path, const po::variables_map& vm,
+            std::unique_ptr<Agent>* agent, AgentConfig* running) {
+  Result<AgentConfig> next = BuildConfig(config_path, vm);
+  if (!next.ok()) {
+    spdlog::error("reload rejected, keeping the running configuration: {}",
+                  next.status().message());
+    return true;
+  }
+  if (next->state_dir != running->state_dir) {
+    spdlog::error(
+        "reload rejected, keeping the running configuration: state_dir cannot change "
+        "on reload ({} -> {}); restart the agent to move it",
+        running->state_dir, next->state_dir);
+    return true;
+  }
+  (*agent)->Stop(std::chrono::milliseconds(0));
+  agent->reset();
+  spdlog::set_level(spdlog::level::from_str(next->log_level));
+  *agent = std::make_unique<Agent>(*next);
+  if (Status s = (*agent)->Start(); !s.ok()) {
+    spdlog::error(
+        "reload rejected, going back to the previous configuration: cannot start with "
+        "the new one: {}",
+        s.message());
+    agent->reset();
+    spdlog::set_level(spdlog::level::from_str(running->log_level));
+    *agent = std::make_unique<Agent>(*running);
+    if (Status back = (*agent)->Start(); !back.ok()) {
+      spdlog::error("cannot start again with the previous configuration either: {}",
+                    back.message());
+      return false;
+    }
+    return true;
+  }
+  *running = std::move(next).value();
+  spdlog::info("configuration reloaded{}", config_path.empty() ? "" : " from " + config_path);
+  return true;
 }
 
 }  // namespace
@@ -76,32 +149,16 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  AgentConfig config;
   std::string config_path = vm.count("config") ? vm["config"].as<std::string>() : "";
   if (config_path.empty() && !vm.count("once") && access("/etc/hivewatch/agent.toml", R_OK) == 0) {
     config_path = "/etc/hivewatch/agent.toml";
   }
-  if (!config_path.empty()) {
-    Result<AgentConfig> loaded = LoadAgentConfig(config_path);
-    if (!loaded.ok()) return Fail("invalid configuration: " + loaded.status().message());
-    config = std::move(loaded).value();
+  Result<AgentConfig> built = BuildConfig(config_path, vm);
+  if (!built.ok()) {
+    return Fail("invalid configuration: " + built.status().message(),
+                vm.count("check-config") ? 1 : 2);
   }
-  if (vm.count("collector")) config.collectors = vm["collector"].as<std::vector<std::string>>();
-  if (vm.count("token")) config.token = vm["token"].as<std::string>();
-  if (vm.count("token-file")) config.token_file = vm["token-file"].as<std::string>();
-  if (vm.count("host")) config.host = vm["host"].as<std::string>();
-  if (vm.count("state-dir")) config.state_dir = vm["state-dir"].as<std::string>();
-  if (vm.count("proc-root")) config.proc.proc_root = vm["proc-root"].as<std::string>();
-  if (vm.count("sys-root")) config.proc.sys_root = vm["sys-root"].as<std::string>();
-  if (vm.count("log-level")) config.log_level = vm["log-level"].as<std::string>();
-  if (vm.count("interval")) {
-    Result<int64_t> ms = ParseDurationMs(vm["interval"].as<std::string>());
-    if (!ms.ok()) return Fail("--interval: " + ms.status().message(), 2);
-    config.interval_ms = *ms;
-  }
-  if (Status s = ValidateAgentConfig(&config); !s.ok()) {
-    return Fail("invalid configuration: " + s.message(), vm.count("check-config") ? 1 : 2);
-  }
+  AgentConfig config = std::move(built).value();
   if (vm.count("check-config")) {
     std::cout << "configuration is valid" << std::endl;
     return 0;
@@ -116,16 +173,24 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  StopSignals stop_signals;  // before any thread starts
+  ServiceSignals signals;  // before any thread starts
 
-  Agent agent(config);
-  if (Status s = agent.Start(); !s.ok()) {
+  auto agent = std::make_unique<Agent>(config);
+  if (Status s = agent->Start(); !s.ok()) {
     spdlog::error("cannot start: {}", s.message());
     return 1;
   }
-  spdlog::info("received {}, flushing what can be sent; the rest stays in the spool",
-               stop_signals.Wait());
-  agent.Stop();
+  ServiceLoopHooks hooks;
+  hooks.ready_status = "shipping to " + config.collectors.front();
+  hooks.reload = [&] { return Reload(config_path, vm, &agent, &config); };
+  // The collection loop must come round within an interval plus the watchdog's own period.
+  const auto grace =
+      std::chrono::duration_cast<std::chrono::milliseconds>(systemd::WatchdogInterval());
+  hooks.healthy = [&] { return agent->Healthy(grace); };
+  const std::string stop = RunServiceLoop(signals, hooks);
+  if (!agent) return 1;
+  spdlog::info("received {}, flushing what can be sent; the rest stays in the spool", stop);
+  agent->Stop();
   spdlog::info("stopped cleanly");
-  return 0;
+  return stop == "failed reload" ? 1 : 0;
 }

@@ -12,9 +12,9 @@ LINES=${1:-1000000}
 shift || true
 BACKEND=${BACKEND:-sqlite}
 DIR=$(mktemp -d /tmp/hivewatch-bench-XXXXXX)
-PID=""
+COLLECTOR_PID=""
 CH_PID=""
-trap 'kill $PID $CH_PID 2>/dev/null; wait $PID $CH_PID 2>/dev/null; rm -rf "$DIR"' EXIT
+trap 'kill $COLLECTOR_PID $CH_PID 2>/dev/null || true; wait $COLLECTOR_PID $CH_PID 2>/dev/null || true; rm -rf "$DIR"' EXIT
 
 STORAGE_ARGS=()
 if [ "$BACKEND" = clickhouse ]; then
@@ -36,16 +36,8 @@ if [ "$BACKEND" = clickhouse ]; then
                 --clickhouse-database bench)
 fi
 
-"$BUILD_DIR/collector/hivewatch-collector" --no-auth --listen 127.0.0.1:0 --data-dir "$DIR/data" \
-  "${STORAGE_ARGS[@]}" 2>"$DIR/collector.log" &
-PID=$!
-URL=""
-for _ in $(seq 100); do
-  URL=$(grep -o 'listening on http://[0-9.:]*' "$DIR/collector.log" | head -1 | cut -d' ' -f3 || true)
-  [ -n "$URL" ] && break
-  sleep 0.1
-done
-[ -n "$URL" ] || { echo "collector did not start:"; cat "$DIR/collector.log"; exit 1; }
+. bench/start_collector.sh
+start_collector "$BUILD_DIR" "$DIR" "${STORAGE_ARGS[@]}"
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg); $BACKEND collector at $URL"
 "$BUILD_DIR/bench/hivewatch-bench-push" --url "$URL" --lines "$LINES" "$@"

@@ -58,28 +58,6 @@ long MaxRssKb() {
   return ru.ru_maxrss;
 }
 
-// Writes sample lines until the file has `bytes`; returns the number of lines.
-uint64_t Generate(const std::string& path, const std::vector<std::string>& lines, uint64_t bytes) {
-  std::string chunk;
-  uint64_t count = 0, written = 0;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));
-  for (size_t i = 0; written < bytes; i = (i + 1) % lines.size()) {
-    chunk += lines[i];
-    chunk += '\n';
-    ++count;
-    if (chunk.size() >= (1 << 20) || written + chunk.size() >= bytes) {
-      if (::write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size())) {
-        throw std::runtime_error("write to " + path + " failed");
-      }
-      written += chunk.size();
-      chunk.clear();
-    }
-  }
-  ::close(fd);
-  return count;
-}
-
 // The floor: pread in `read_bytes` chunks and find the '\n's with memchr. Returns the lines.
 uint64_t ReadFloor(const std::string& path, size_t read_bytes, bool print) {
   std::unique_ptr<char[]> buf(new char[read_bytes]);
@@ -126,16 +104,8 @@ int main(int argc, char** argv) {
       "file", po::value<std::string>(), "tail this existing file instead (e.g. one kept before)")(
       "no-floor", "skip the floor measurement (for profiling the input alone)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-  } catch (const po::error& e) {
-    std::cerr << "hivewatch-bench-tail: " << e.what() << "\n";
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << opts << std::endl;
-    return 0;
-  }
+  if (auto done = bench::ParseCommandLine(argc, argv, opts, "hivewatch-bench-tail", &vm))
+    return *done;
   const size_t read_bytes = vm["read-bytes"].as<size_t>();
   std::string dir = vm["dir"].as<std::string>() + "/hivewatch-tail-bench";
   std::string path = dir + "/big.log";
@@ -153,7 +123,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::filesystem::create_directories(dir);
-    Generate(path, lines, vm["size-mb"].as<uint64_t>() << 20);
+    bench::WriteSampleFile(path, lines, vm["size-mb"].as<uint64_t>() << 20);
   }
   const uint64_t file_bytes = std::filesystem::file_size(path);
   uint64_t total_lines = 0;

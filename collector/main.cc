@@ -7,6 +7,7 @@
 #include "collector/auth/token_registry.h"
 #include "collector/collector.h"
 #include "common/daemon.h"
+#include "common/service_loop.h"
 #include "common/time_util.h"
 
 namespace po = boost::program_options;
@@ -26,6 +27,9 @@ Receives batches of metrics and logs from hivewatch agents (POST /api/v1/push), 
 in one SQLite file in the data directory (or in ClickHouse, shared by several collectors:
 --storage clickhouse), and answers queries (GET /api/v1/logs, /api/v1/hosts).
 Flags override the config file. API reference: docs/api.md, or GET /api/v1/openapi.yaml.
+SIGHUP re-reads the config file (log_level applies at once, other settings at the next restart;
+an invalid file is logged and ignored); SIGTERM stops. Under systemd it reports readiness and
+feeds the watchdog (Type=notify, WatchdogSec; see docs/operations.md).
 
 Tokens: every API call needs 'Authorization: Bearer <token>' unless --no-auth is given.
 Scopes are ingest (push), read (queries) and admin (everything); combine with commas.
@@ -91,6 +95,51 @@ int RunTokenCommand(const CollectorConfig& config, const std::vector<std::string
   return Fail("unknown token action '" + action + "' (expected create, list or revoke)", 2);
 }
 
+// The configuration file (if any) with the flags over it, validated; at start and on SIGHUP.
+Result<CollectorConfig> BuildConfig(const std::string& config_path, const po::variables_map& vm) {
+  CollectorConfig config;
+  if (!config_path.empty()) {
+    Result<CollectorConfig> loaded = LoadCollectorConfig(config_path);
+    HW_RETURN_IF_ERROR(loaded.status());
+    config = std::move(loaded).value();
+  }
+  if (vm.count("listen")) config.listen = vm["listen"].as<std::string>();
+  if (vm.count("data-dir")) config.data_dir = vm["data-dir"].as<std::string>();
+  if (vm.count("storage")) config.storage.backend = vm["storage"].as<std::string>();
+  if (vm.count("clickhouse-url")) {
+    config.storage.clickhouse.url = vm["clickhouse-url"].as<std::string>();
+  }
+  if (vm.count("clickhouse-database")) {
+    config.storage.clickhouse.database = vm["clickhouse-database"].as<std::string>();
+  }
+  if (vm.count("no-auth")) config.no_auth = true;
+  if (vm.count("log-level")) config.log_level = vm["log-level"].as<std::string>();
+  HW_RETURN_IF_ERROR(ValidateCollectorConfig(&config));
+  return config;
+}
+
+// SIGHUP: a valid new file changes log_level at once; everything else it changes takes effect
+// at the next restart (the listener, storage and handlers hold the configuration they started
+// with). Tokens need no reload: they are looked up in the database on every request.
+void Reload(const std::string& config_path, const po::variables_map& vm, CollectorConfig* running) {
+  if (config_path.empty()) {
+    spdlog::warn("reload: no --config file to re-read; nothing changed");
+    return;
+  }
+  Result<CollectorConfig> next = BuildConfig(config_path, vm);
+  if (!next.ok()) {
+    spdlog::error("reload rejected, keeping the running configuration: {}",
+                  next.status().message());
+    return;
+  }
+  running->log_level = next->log_level;
+  spdlog::set_level(spdlog::level::from_str(running->log_level));
+  spdlog::info(
+      "configuration reloaded from {}: log_level = {}; other settings take effect at "
+      "the next restart",
+      config_path, running->log_level);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -146,24 +195,13 @@ int main(int argc, char** argv) {
     return Fail("unknown option '" + rest.front() + "' (see --help)", 2);
   }
 
-  CollectorConfig config;
-  if (vm.count("config")) {
-    Result<CollectorConfig> loaded = LoadCollectorConfig(vm["config"].as<std::string>());
-    if (!loaded.ok()) return Fail("invalid configuration: " + loaded.status().message());
-    config = std::move(loaded).value();
+  const std::string config_path = vm.count("config") ? vm["config"].as<std::string>() : "";
+  Result<CollectorConfig> built = BuildConfig(config_path, vm);
+  if (!built.ok()) {
+    return Fail("invalid configuration: " + built.status().message(),
+                vm.count("check-config") ? 1 : 2);
   }
-  if (vm.count("listen")) config.listen = vm["listen"].as<std::string>();
-  if (vm.count("data-dir")) config.data_dir = vm["data-dir"].as<std::string>();
-  if (vm.count("storage")) config.storage.backend = vm["storage"].as<std::string>();
-  if (vm.count("clickhouse-url")) config.storage.clickhouse.url = vm["clickhouse-url"].as<std::string>();
-  if (vm.count("clickhouse-database")) {
-    config.storage.clickhouse.database = vm["clickhouse-database"].as<std::string>();
-  }
-  if (vm.count("no-auth")) config.no_auth = true;
-  if (vm.count("log-level")) config.log_level = vm["log-level"].as<std::string>();
-  if (Status s = ValidateCollectorConfig(&config); !s.ok()) {
-    return Fail("invalid configuration: " + s.message(), vm.count("check-config") ? 1 : 2);
-  }
+  CollectorConfig config = std::move(built).value();
   if (vm.count("check-config")) {
     std::cout << "configuration is valid" << std::endl;
     return 0;
@@ -175,7 +213,7 @@ int main(int argc, char** argv) {
   }
 
   SetUpLogging("collector", config.log_level);
-  StopSignals stop_signals;  // before any thread starts
+  ServiceSignals signals;  // before any thread starts
 
   Collector collector(config);
   if (Status s = collector.Start(); !s.ok()) {
@@ -189,7 +227,14 @@ int main(int argc, char** argv) {
   spdlog::info("hivewatch-collector {} listening on http://{} (data: {})", kVersion,
                collector.BoundAddress(), data);
 
-  spdlog::info("received {}, draining requests and closing the database", stop_signals.Wait());
+  ServiceLoopHooks hooks;
+  hooks.ready_status = "listening on http://" + collector.BoundAddress();
+  hooks.reload = [&] {
+    Reload(config_path, vm, &config);
+    return true;
+  };
+  const std::string stop = RunServiceLoop(signals, hooks);
+  spdlog::info("received {}, draining requests and closing the database", stop);
   collector.Stop();
   spdlog::info("stopped cleanly");
   return 0;

@@ -17,6 +17,10 @@ PACKAGES=(
   prometheus  # promtool checks the agent's and collector's exposition; the server scrapes /metrics and /federate in tests
   nginx  # the syslog test starts its own nginx (on a systemd host the package also enables nginx.service)
   systemd-journal-remote  # the journald input's tests make real journal files from export format
+  # packaging (tests/packaging): cpack's dpkg-shlibdeps; systemd-analyze verify/security on the units
+  dpkg-dev systemd
+  help2man  # the packages' man pages, made from each program's --help
+  strace  # tests/packaging: the system calls the daemons make, against their units' SystemCallFilter
   clickhouse-server clickhouse-client  # the clickhouse backend's tests start their own server (18.16)
   # browser tests (tests/browser): Debian's chromium driven by playwright-core from npm; the font
   # the dashboard's screenshots are taken with

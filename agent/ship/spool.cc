@@ -265,6 +265,15 @@ Status Spool::EnforceCapLocked() {
   while (bytes_ > options_.max_bytes && segments_.size() > 1) {
     const Segment& front = segments_.front();
     uint64_t count = CountRecordsLocked(front, read_offset_);
+    if (options_.on_drop && OpenReaderLocked().ok()) {
+      SpoolRecord record;
+      Status io_error;
+      for (uint64_t off = read_offset_, next = 0;
+           ReadRecordLocked(reader_fd_, front, off, &record, &next, &io_error) == ReadResult::kOk;
+           off = next) {
+        options_.on_drop(record);
+      }
+    }
     dropped_batches_ += count;
     spdlog::warn("spool: over its {} byte cap: dropped {} ({} unsent batches)", options_.max_bytes,
                  SegmentPath(front.seq), count);

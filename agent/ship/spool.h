@@ -28,16 +28,19 @@
 
 namespace hivewatch {
 
-struct SpoolOptions {
-  std::string dir;                              // usually <state_dir>/spool; created if absent
-  uint64_t segment_bytes = 4ull * 1024 * 1024;  // roll to a new segment beyond this
-  uint64_t max_bytes = 256ull * 1024 * 1024;    // drop the oldest segments beyond this
-};
-
 struct SpoolRecord {
   std::string batch_id;
   std::string payload;
   std::string meta;  // travels with the record, e.g. the log inputs' positions it reaches
+};
+
+struct SpoolOptions {
+  std::string dir;                              // usually <state_dir>/spool; created if absent
+  uint64_t segment_bytes = 4ull * 1024 * 1024;  // roll to a new segment beyond this
+  uint64_t max_bytes = 256ull * 1024 * 1024;    // drop the oldest segments beyond this
+  // Called (under the spool's lock: it must not call the spool) with each unacknowledged record
+  // the size cap drops, e.g. to count the log lines lost. Optional.
+  std::function<void(const SpoolRecord&)> on_drop = nullptr;
 };
 
 class Spool {
@@ -56,8 +59,7 @@ class Spool {
   // Appends a record and returns once it is on disk (fdatasync). When the spool then exceeds
   // max_bytes, whole oldest segments are dropped (never the one being written).
   // `meta` is stored atomically with the record and returned with it.
-  Status Append(const std::string& batch_id, std::string_view payload,
-                std::string_view meta = {});
+  Status Append(const std::string& batch_id, std::string_view payload, std::string_view meta = {});
 
   // The oldest unacknowledged record, or nullopt when there is none. Repeated calls return
   // the same record until it is acknowledged. Errors are I/O failures only.

@@ -19,27 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-// The host entry the collector lists for `host`, or null.
-json HostEntry(const std::string& url, const std::string& token, const std::string& host) {
-  HttpClient client;
-  Result<HttpResponse> r = client.Get(url + "/api/v1/hosts", {{"Authorization", "Bearer " + token}});
-  if (!r.ok() || r->status != 200) return nullptr;
-  const json body = json::parse(r->body);  // kept alive: the loop refers into it
-  for (const json& h : body["hosts"]) {
-    if (h["host"] == host) return h;
-  }
-  return nullptr;
-}
-
-int64_t Batches(const std::string& url, const std::string& token, const std::string& host) {
-  json h = HostEntry(url, token, host);
-  return h.is_null() ? 0 : h["batches"].get<int64_t>();
-}
-
-}  // namespace
-
-namespace {
-
 // The value of the exposition line that starts with `series` (name and labels), or -1.
 double ExposedValue(const std::string& text, const std::string& series) {
   std::istringstream in(text);

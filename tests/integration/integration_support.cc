@@ -115,4 +115,23 @@ bool ContainsWords(const std::string& message, const std::string& phrase) {
   return false;
 }
 
+nlohmann::json HostEntry(const std::string& url, const std::string& token,
+                         const std::string& host) {
+  HttpClient client;
+  Result<HttpResponse> r =
+      client.Get(url + "/api/v1/hosts", {{"Authorization", "Bearer " + token}});
+  if (!r.ok() || r->status != 200) return nullptr;
+  const nlohmann::json body =
+      nlohmann::json::parse(r->body);  // kept alive: the loop refers into it
+  for (const nlohmann::json& h : body["hosts"]) {
+    if (h["host"] == host) return h;
+  }
+  return nullptr;
+}
+
+int64_t Batches(const std::string& url, const std::string& token, const std::string& host) {
+  nlohmann::json h = HostEntry(url, token, host);
+  return h.is_null() ? 0 : h["batches"].get<int64_t>();
+}
+
 }  // namespace hivewatch::testing

@@ -43,4 +43,9 @@ std::vector<nlohmann::json> QueryAllLogs(HttpClient& client, const std::string& 
 // words made of letters and digits: the collector's full-text semantics, computed by a scan.
 bool ContainsWords(const std::string& message, const std::string& phrase);
 
+// The entry GET /api/v1/hosts lists for `host`, or null (also on any error).
+nlohmann::json HostEntry(const std::string& url, const std::string& token, const std::string& host);
+// Its distinct batches (0 when the host is not listed).
+int64_t Batches(const std::string& url, const std::string& token, const std::string& host);
+
 }  // namespace hivewatch::testing

@@ -59,6 +59,15 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Whether `path` looks like a rotation of the log written under `name`: in the same directory,
+// its file name is `name`'s followed by '.', '-' or '_' and more (app.log.1, app.log-20261204).
+bool IsRotationOf(const std::string& path, const std::string& name) {
+  if (DirName(path) != DirName(name)) return false;
+  const std::string base = BaseName(path), root = BaseName(name);
+  return base.size() > root.size() + 1 && base.compare(0, root.size(), root) == 0 &&
+         std::strchr(".-_", base[root.size()]) != nullptr;
+}
+
 // The default service: the file name up to its first '.'.
 std::string ServiceFromName(const std::string& path) {
   std::string base = BaseName(path);
@@ -161,6 +170,10 @@ class FileTailer {
   bool Matches(const std::string& path) const;
   bool Excluded(const std::string& path) const;
 
+  // Chains the files found at the start that belong to one log, oldest content first, keeping
+  // each (copy, truncated original) pair in that order.
+  void OrderLineages(const std::vector<std::pair<Tracked*, Tracked*>>& copies,
+                     const std::set<const Tracked*>& resumed);
   Tracked* Add(std::unique_ptr<Tracked> file);
   void Remove(Tracked* file);
   std::unique_ptr<Tracked> Open(const std::string& path, const FileId& expected);
@@ -170,7 +183,8 @@ class FileTailer {
   bool IsCopyOf(const Tracked& candidate, Tracked* original) const;
   // Holds `f` (not read) if it is a copy of a tracked file; true if it did.
   bool HoldIfCopy(Tracked* f);
-  std::unique_ptr<Tracked> FindCopyInDirectory(const Tracked& original);
+  // The newest untracked regular file in `dir` whose first fp.len bytes have fingerprint `fp`.
+  std::unique_ptr<Tracked> FindCopyInDirectory(const std::string& dir, const Fingerprint& fp);
   void TrackNew(const std::string& path, const FileId& id, bool first);
   void ActivateCopy(Tracked* copy, Tracked* original_predecessor, const std::string& name,
                     uint64_t offset);
@@ -351,30 +365,38 @@ bool FileTailer::IsCopyOf(const Tracked& candidate, Tracked* original) const {
   return a.size() == n && std::string_view(b).substr(0, n) == a;
 }
 
-std::unique_ptr<Tracked> FileTailer::FindCopyInDirectory(const Tracked& original) {
-  if (original.fp.len == 0) return nullptr;
-  std::string dir = DirName(original.path);
+std::unique_ptr<Tracked> FileTailer::FindCopyInDirectory(const std::string& dir,
+                                                         const Fingerprint& fp) {
+  if (fp.len == 0) return nullptr;
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return nullptr;
-  std::unique_ptr<Tracked> found;
+  // Several files may start with these bytes (older copies of a file whose first lines do not
+  // change): the newest one holds the latest content.
+  std::string best_path;
+  FileId best_id;
+  int64_t best_mtime = std::numeric_limits<int64_t>::min();
   while (struct dirent* e = ::readdir(d)) {
-    std::string path = (dir == "/" ? "" : dir) + "/" + e->d_name;
-    struct stat st;
     if (e->d_name[0] == '.' && (e->d_name[1] == '\0' || std::strcmp(e->d_name, "..") == 0)) {
       continue;
     }
+    std::string path = (dir == "/" ? "" : dir) + "/" + e->d_name;
+    struct stat st;
     if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     FileId id = IdOf(st);
-    if (by_id_.count(id) || static_cast<uint64_t>(st.st_size) < original.fp.len) continue;
-    std::unique_ptr<Tracked> f = Open(path, id);
-    if (!f) continue;
-    if (ComputeFingerprint(Head(f->fd, original.fp.len, original.fp.len)) == original.fp) {
-      found = std::move(f);
-      break;
+    if (by_id_.count(id) || static_cast<uint64_t>(st.st_size) < fp.len) continue;
+    if (MtimeMs(st) < best_mtime) continue;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    bool same = ComputeFingerprint(Head(fd, fp.len, fp.len)) == fp;
+    ::close(fd);
+    if (same) {
+      best_path = path;
+      best_id = id;
+      best_mtime = MtimeMs(st);
     }
   }
   ::closedir(d);
-  return found;
+  return best_path.empty() ? nullptr : Open(best_path, best_id);
 }
 
 void FileTailer::ActivateCopy(Tracked* copy, Tracked* predecessor, const std::string& name,
@@ -418,8 +440,13 @@ void FileTailer::TrackNew(const std::string& path, const FileId& id, bool first)
     return;
   }
   if (HoldIfCopy(f)) return;
-  bool from_end =
-      first && config_.start_at == FileInputConfig::StartAt::kEnd && resume_paths_.count(path) == 0;
+  // A file that is not new for `start_at`: where a checkpointed file was, or a rotation of one
+  // made while the agent was down (its lines came after the checkpoint).
+  bool known = resume_paths_.count(path) > 0;
+  for (auto it = resume_paths_.begin(); !known && it != resume_paths_.end(); ++it) {
+    known = IsRotationOf(path, *it);
+  }
+  bool from_end = first && config_.start_at == FileInputConfig::StartAt::kEnd && !known;
   f->predecessor = FindPredecessor(path, f);
   StartReading(f, from_end ? EndOffset(*f) : 0);
   spdlog::info("file input: following {} from offset {}", path, f->builder->next_offset());
@@ -442,6 +469,9 @@ bool FileTailer::HoldIfCopy(Tracked* f) {
 
 bool FileTailer::Startup(const Checkpoints& resume) {
   std::vector<Tracked*> rewritten;
+  std::vector<FilePosition> gone;  // checkpointed files not found: their copies may be
+  std::vector<std::string> gone_keys;
+  std::set<const Tracked*> resumed;  // checkpointed and unchanged but for appends
   for (const auto& [key, value] : resume) {
     FileId id;
     if (!ParseCheckpointKey(key, &id)) {
@@ -478,32 +508,104 @@ bool FileTailer::Startup(const Checkpoints& resume) {
     }
     std::unique_ptr<Tracked> f = path.empty() ? nullptr : Open(path, id);
     if (!f) {
-      spdlog::warn("file input: {} (checkpoint at offset {}) is gone; lines after it are lost",
-                   pos->path, pos->offset);
-      if (!Forget(key)) return false;
+      gone.push_back(std::move(*pos));
+      gone_keys.push_back(key);
       continue;
     }
+    // Not the same first bytes: truncated (copytruncate), maybe renamed too, while the agent
+    // was down — or the inode was reused. Either way its content is unread: from 0, after the
+    // rest of the checkpoint's content if a copy of it is found.
     bool same_content = f->size >= pos->fp.len &&
                         ComputeFingerprint(Head(f->fd, pos->fp.len, pos->fp.len)) == pos->fp;
-    if (!same_content && !at_path) {
-      // The inode now belongs to another file: the checkpoint's file is gone.
-      spdlog::warn("file input: {} is gone (its inode is reused by {}); dropping its checkpoint",
-                   pos->path, path);
-      if (!Forget(key)) return false;
-      continue;
-    }
     f->name = pos->name;
     Tracked* t = Add(std::move(f));
     StartReading(t, pos->offset);
     t->fp = pos->fp;
     if (!same_content || t->size < pos->offset) {
-      rewritten.push_back(t);  // truncated (copytruncate) while the agent was down
+      rewritten.push_back(t);
     } else {
       spdlog::info("file input: resuming {} at offset {}", t->path, pos->offset);
+      resumed.insert(t);
     }
   }
+  // Every checkpointed file that is still there is tracked now, so none of them is taken for a
+  // copy of another (a copy with its own checkpoint continues from that).
   for (Tracked* t : rewritten) HandleRewrite(t);
-  return !refused_ && Scan(/*first=*/true);
+  for (size_t i = 0; i < gone.size() && !refused_; ++i) {
+    const FilePosition& pos = gone[i];
+    std::unique_ptr<Tracked> copy = FindCopyInDirectory(DirName(pos.path), pos.fp);
+    if (copy) {
+      // Copied (copytruncate), then deleted or moved away: its rest is in the copy.
+      Tracked* c = Add(std::move(copy));
+      ActivateCopy(c, nullptr, pos.name, pos.offset);
+    } else {
+      spdlog::warn("file input: {} (checkpoint at offset {}) is gone; lines after it are lost",
+                   pos.path, pos.offset);
+    }
+    // After the copy's position, so a crash in between cannot make the copy a new file.
+    if (!Forget(gone_keys[i])) return false;
+  }
+  // Copy → truncated original, made above: the order OrderLineages keeps.
+  std::vector<std::pair<Tracked*, Tracked*>> copies;
+  for (const auto& f : files_) {
+    if (f->predecessor != nullptr) copies.emplace_back(f->predecessor, f.get());
+  }
+  if (refused_ || !Scan(/*first=*/true)) return false;
+  OrderLineages(copies, resumed);
+  return true;
+}
+
+// At the start, the files of one log (rotated ones, copies, the live one) may be many and
+// partly unread. What tells their order: checkpointed files found unchanged come before files
+// that appeared or were truncated while the agent was down, then modification times (each
+// generation was last written before the next one started), and each copy goes right before
+// the file it was truncated from. A file belongs
+// to the log named N if it was written under N or sits in N's directory with a name that
+// starts with N's file name followed by '.', '-' or '_' (logrotate's app.log.1,
+// app.log-20261204). The live file (at N) comes last.
+void FileTailer::OrderLineages(const std::vector<std::pair<Tracked*, Tracked*>>& copies,
+                               const std::set<const Tracked*>& resumed) {
+  std::set<std::string> names;
+  for (const auto& f : files_) {
+    if (f->state != Tracked::State::kHeld) names.insert(f->name);
+  }
+  auto lineage = [&](const Tracked& f) {
+    std::string best = f.name;
+    for (const std::string& n : names) {
+      if (n.size() < best.size() && IsRotationOf(f.path, n)) best = n;
+    }
+    return best;
+  };
+  std::map<std::string, std::vector<Tracked*>> groups;
+  for (const auto& f : files_) {
+    if (f->state != Tracked::State::kHeld) groups[lineage(*f)].push_back(f.get());
+  }
+  for (auto& [root, group] : groups) {
+    if (group.size() < 2) continue;
+    const std::string& live = root;
+    // Files resumed unchanged hold older lines than those that appeared (or were truncated)
+    // while the agent was down; then modification time (coarse: equal within a clock tick),
+    // then inode number.
+    std::sort(group.begin(), group.end(), [&](const Tracked* a, const Tracked* b) {
+      const bool a_live = a->path == live, b_live = b->path == live;
+      if (a_live != b_live) return b_live;
+      const bool a_old = resumed.count(a) > 0, b_old = resumed.count(b) > 0;
+      if (a_old != b_old) return a_old;
+      if (a->mtime_ms != b->mtime_ms) return a->mtime_ms < b->mtime_ms;
+      return a->id < b->id;
+    });
+    // A copy holds the truncated file's older content: right before it, whatever the times.
+    for (const auto& [copy, original] : copies) {
+      auto c = std::find(group.begin(), group.end(), copy);
+      if (c == group.end() || std::find(group.begin(), group.end(), original) == group.end()) {
+        continue;
+      }
+      group.erase(c);
+      group.insert(std::find(group.begin(), group.end(), original), copy);
+    }
+    group.front()->predecessor = nullptr;
+    for (size_t i = 1; i < group.size(); ++i) group[i]->predecessor = group[i - 1];
+  }
 }
 
 bool FileTailer::Scan(bool first) {
@@ -630,7 +732,9 @@ void FileTailer::HandleRewrite(Tracked* f) {
     }
   }
   if (copy == nullptr) {
-    if (std::unique_ptr<Tracked> found = FindCopyInDirectory(*f)) copy = Add(std::move(found));
+    if (std::unique_ptr<Tracked> found = FindCopyInDirectory(DirName(f->path), f->fp)) {
+      copy = Add(std::move(found));
+    }
   }
   std::vector<LogRecord> records;
   uint64_t committed = f->builder->committed();

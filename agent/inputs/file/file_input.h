@@ -22,8 +22,14 @@
 //   diverges (then it is read from 0) or the original is truncated or gone.
 // - A deleted file is read to its end while it is open, then handled as a rotated one.
 // - On restart, a checkpointed file is looked up at its path, else by inode in the same
-//   directory (renamed while the agent was down); a file that cannot be found is forgotten with
-//   a warning.
+//   directory (renamed while the agent was down). Found with other first bytes (truncated while
+//   down, maybe renamed too), it is read from 0 after its copy: the newest untracked file in
+//   its directory starting with the checkpoint's fingerprint, read from the checkpoint's offset.
+//   A file that is gone is forgotten; its copy, if there is one, is read from the offset too.
+//   The files of one log found at the start (same name, or the log's file name followed by
+//   '.', '-' or '_') are chained oldest first by mtime, the live file last, each copy right
+//   before the truncated file it came from (OrderLineages), so order survives several
+//   rotations of either kind while the agent was down.
 #pragma once
 
 #include <atomic>

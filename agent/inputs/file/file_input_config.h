@@ -32,8 +32,9 @@ struct FileInputConfig {
   // `start_at`: "end" (default) or "beginning" — where to start in a file that has no
   // checkpoint and is found by the first scan after the agent starts. "end" starts after the
   // last complete line. Files that appear later (new files, rotations) are always read from the
-  // beginning, and so is a file found at a path where a checkpointed file used to be (it was
-  // rotated while the agent was down).
+  // beginning, and so is a file found at a path where a checkpointed file used to be or named
+  // like a rotation of one (`app.log.2` next to a checkpointed `app.log`): it was rotated while
+  // the agent was down.
   StartAt start_at = StartAt::kEnd;
 
   // `max_line_bytes`: longest record, default 262144 (256 KiB), from 256 to 1048576. A longer

@@ -1,22 +1,29 @@
 #include "agent/inputs/proc/parsers.h"
 
+#include <algorithm>
 #include <charconv>
-#include <regex>
 #include <string>
 
 namespace hivewatch {
 namespace {
 
-// Splits on runs of spaces and tabs; no empty fields.
-std::vector<std::string_view> Fields(std::string_view line) {
-  std::vector<std::string_view> out;
+// Splits on runs of spaces and tabs into *out (cleared first, its capacity reused from line
+// to line); no empty fields. Stops after `max` fields.
+void SplitFields(std::string_view line, std::vector<std::string_view>* out,
+                 size_t max = std::string_view::npos) {
+  out->clear();
   size_t i = 0;
-  while (i < line.size()) {
+  while (i < line.size() && out->size() < max) {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
     size_t start = i;
     while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
+    if (i > start) out->push_back(line.substr(start, i - start));
   }
+}
+
+std::vector<std::string_view> Fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  SplitFields(line, &out);
   return out;
 }
 
@@ -59,14 +66,49 @@ bool KeyValue(std::string_view field, std::string_view key, std::string_view* va
   return true;
 }
 
+// node_exporter's exclusions are regular expressions; these matchers are written out by hand
+// (std::regex cost more than half of a collection) and agree with the expressions quoted at
+// each use, which tests/agent/inputs/proc/parsers_test.cc checks against std::regex.
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// `\d+$`: one or more ASCII digits and nothing else.
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), IsDigit);
+}
+
+// Consumes `\d+` at the front of *s; false if there is no digit.
+bool SkipDigits(std::string_view* s) {
+  size_t n = 0;
+  while (n < s->size() && IsDigit((*s)[n])) ++n;
+  s->remove_prefix(n);
+  return n > 0;
+}
+
+// ECMAScript `.+($|/)` against the whole of `s`: '.' is any character but \n and \r, so
+// this holds when s is non-empty and either has no line terminator or has a '/' after its
+// first character and before the first terminator.
+bool AnyThenEndOrSlash(std::string_view s) {
+  if (s.empty()) return false;
+  size_t term = s.find_first_of("\n\r");
+  if (term == std::string_view::npos) return true;
+  size_t slash = s.find('/', 1);
+  return slash < term;
+}
+
 }  // namespace
 
 Result<ProcStat> ParseProcStat(std::string_view text) {
   ProcStat stat;
   Status error;
+  std::vector<std::string_view> f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
-    auto f = Fields(line);
+    // A cpu line has 11 fields at most that matter, the others 2: "intr" has one per IRQ.
+    SplitFields(line, &f, 11);
     if (f.empty()) return;
     auto single = [&](uint64_t* out) {
       if (f.size() < 2 || !ToU64(f[1], out)) error = LineError("stat", line_no, line);
@@ -109,9 +151,10 @@ Result<ProcStat> ParseProcStat(std::string_view text) {
 Result<std::vector<MeminfoField>> ParseMeminfo(std::string_view text) {
   std::vector<MeminfoField> out;
   Status error;
+  std::vector<std::string_view> f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
-    auto f = Fields(line);
+    SplitFields(line, &f);
     if (f.empty()) return;
     if ((f.size() != 2 && f.size() != 3) || f[0].back() != ':') {
       error = LineError("meminfo", line_no, line);
@@ -143,27 +186,36 @@ Result<std::vector<MeminfoField>> ParseMeminfo(std::string_view text) {
   return out;
 }
 
-Result<std::vector<std::pair<std::string, double>>> ParseVmstat(std::string_view text) {
+Result<std::vector<std::pair<std::string, double>>> ParseVmstat(
+    std::string_view text, bool (*keep)(std::string_view name)) {
   std::vector<std::pair<std::string, double>> out;
   Status error;
+  std::vector<std::string_view> f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
-    auto f = Fields(line);
+    SplitFields(line, &f);
     if (f.empty()) return;
     double v = 0;
     if (f.size() != 2 || !ToDouble(f[1], &v)) {
       error = LineError("vmstat", line_no, line);
       return;
     }
-    out.emplace_back(std::string(f[0]), v);
+    if (!keep || keep(f[0])) out.emplace_back(std::string(f[0]), v);
   });
   if (!error.ok()) return error;
   return out;
 }
 
 bool IsDefaultVmstatField(std::string_view name) {
-  static const std::regex kFields("^(oom_kill|pgpg|pswp|pg.*fault).*");
-  return std::regex_search(name.begin(), name.end(), kFields);
+  // ^(oom_kill|pgpg|pswp|pg.*fault).*
+  if (StartsWith(name, "oom_kill") || StartsWith(name, "pgpg") || StartsWith(name, "pswp")) {
+    return true;
+  }
+  if (!StartsWith(name, "pg")) return false;
+  // `.*` does not cross a line terminator, so "fault" must end before the first one.
+  size_t fault = name.find("fault", 2);
+  return fault != std::string_view::npos &&
+         fault + 5 <= std::min(name.size(), name.find_first_of("\n\r", 2));
 }
 
 Result<LoadAvg> ParseLoadavg(std::string_view text) {
@@ -179,9 +231,10 @@ Result<LoadAvg> ParseLoadavg(std::string_view text) {
 Result<PressureStats> ParsePressure(std::string_view text) {
   PressureStats ps;
   Status error;
+  std::vector<std::string_view> f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
-    auto f = Fields(line);
+    SplitFields(line, &f);
     if (f.empty()) return;
     bool some = f[0] == "some";
     if (!some && f[0] != "full") {
@@ -208,9 +261,10 @@ Result<PressureStats> ParsePressure(std::string_view text) {
 Result<std::vector<DiskStats>> ParseDiskstats(std::string_view text) {
   std::vector<DiskStats> out;
   Status error;
+  std::vector<std::string_view> f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
-    auto f = Fields(line);
+    SplitFields(line, &f);
     if (f.empty()) return;
     // major minor name + at least 11 statistics (kernels >= 4.18 add discard/flush ones).
     if (f.size() < 14) {
@@ -236,25 +290,48 @@ Result<std::vector<DiskStats>> ParseDiskstats(std::string_view text) {
 }
 
 bool IsDefaultExcludedDisk(std::string_view device) {
-  static const std::regex kExclude(R"(^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$)");
-  return std::regex_search(device.begin(), device.end(), kExclude);
+  // ^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$
+  for (std::string_view prefix : {"ram", "loop", "fd"}) {
+    if (StartsWith(device, prefix) && AllDigits(device.substr(prefix.size()))) return true;
+  }
+  std::string_view d = device;
+  if (StartsWith(d, "xv")) {
+    d.remove_prefix(2);
+  } else if (!d.empty() && (d[0] == 'h' || d[0] == 's' || d[0] == 'v')) {
+    d.remove_prefix(1);
+  } else {
+    d = {};
+  }
+  if (d.size() >= 2 && d[0] == 'd' && d[1] >= 'a' && d[1] <= 'z' && AllDigits(d.substr(2))) {
+    return true;
+  }
+  // \d+ runs cannot overlap 'n' or 'p', so matching them greedily is exact.
+  d = device;
+  if (!StartsWith(d, "nvme")) return false;
+  d.remove_prefix(4);
+  if (!SkipDigits(&d) || !StartsWith(d, "n")) return false;
+  d.remove_prefix(1);
+  if (!SkipDigits(&d) || !StartsWith(d, "p")) return false;
+  return AllDigits(d.substr(1));
 }
 
 Result<std::vector<NetDevStats>> ParseNetDev(std::string_view text) {
   std::vector<NetDevStats> out;
   Status error;
+  std::vector<std::string_view> name, f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
     size_t colon = line.find(':');
     // The two header lines contain '|' and no ':'.
     if (colon == std::string_view::npos) {
-      if (!Fields(line).empty() && line.find('|') == std::string_view::npos) {
+      SplitFields(line, &f);
+      if (!f.empty() && line.find('|') == std::string_view::npos) {
         error = LineError("net/dev", line_no, line);
       }
       return;
     }
-    auto name = Fields(line.substr(0, colon));
-    auto f = Fields(line.substr(colon + 1));
+    SplitFields(line.substr(0, colon), &name);
+    SplitFields(line.substr(colon + 1), &f);
     if (name.size() != 1 || f.size() != 16) {
       error = LineError("net/dev", line_no, line);
       return;
@@ -307,9 +384,10 @@ bool MountEntry::ReadOnly() const {
 Result<std::vector<MountEntry>> ParseMounts(std::string_view text) {
   std::vector<MountEntry> out;
   Status error;
+  std::vector<std::string_view> f;
   ForEachLine(text, [&](std::string_view line, size_t line_no) {
     if (!error.ok()) return;
-    auto f = Fields(line);
+    SplitFields(line, &f);
     if (f.empty()) return;
     if (f.size() < 4) {
       error = LineError("mounts", line_no, line);
@@ -323,17 +401,31 @@ Result<std::vector<MountEntry>> ParseMounts(std::string_view text) {
 }
 
 bool IsDefaultExcludedMountPoint(std::string_view mount_point) {
-  static const std::regex kExclude(
-      "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)");
-  return std::regex_search(mount_point.begin(), mount_point.end(), kExclude);
+  // ^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)
+  if (!StartsWith(mount_point, "/")) return false;
+  std::string_view rest = mount_point.substr(1);
+  for (std::string_view dir : {"dev", "proc", "sys"}) {
+    if (StartsWith(rest, dir) && (rest.size() == dir.size() || rest[dir.size()] == '/')) {
+      return true;
+    }
+  }
+  for (std::string_view parent :
+       {"run/credentials/", "var/lib/docker/", "var/lib/containers/storage/"}) {
+    if (StartsWith(rest, parent) && AnyThenEndOrSlash(rest.substr(parent.size()))) return true;
+  }
+  return false;
 }
 
 bool IsDefaultExcludedFsType(std::string_view fs_type) {
-  static const std::regex kExclude(
-      "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|"
-      "iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|"
-      "sysfs|tracefs)$");
-  return std::regex_search(fs_type.begin(), fs_type.end(), kExclude);
+  // ^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|
+  //   iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|
+  //   sysfs|tracefs)$
+  static constexpr std::string_view kExcluded[] = {
+      "autofs",     "binfmt_misc", "bpf",       "cgroup",   "cgroup2",   "configfs",
+      "debugfs",    "devpts",      "devtmpfs",  "fusectl",  "hugetlbfs", "iso9660",
+      "mqueue",     "nsfs",        "overlay",   "proc",     "procfs",    "pstore",
+      "rpc_pipefs", "securityfs",  "selinuxfs", "squashfs", "sysfs",     "tracefs"};
+  return std::find(std::begin(kExcluded), std::end(kExcluded), fs_type) != std::end(kExcluded);
 }
 
 }  // namespace hivewatch

@@ -42,8 +42,10 @@ struct MeminfoField {
 };
 Result<std::vector<MeminfoField>> ParseMeminfo(std::string_view text);
 
-// Every "name value" line of /proc/vmstat, in file order.
-Result<std::vector<std::pair<std::string, double>>> ParseVmstat(std::string_view text);
+// Every "name value" line of /proc/vmstat, in file order; with `keep`, only the fields it
+// accepts (every line is still checked).
+Result<std::vector<std::pair<std::string, double>>> ParseVmstat(
+    std::string_view text, bool (*keep)(std::string_view name) = nullptr);
 // node_exporter 1.5's default --collector.vmstat.fields: ^(oom_kill|pgpg|pswp|pg.*fault).*
 bool IsDefaultVmstatField(std::string_view name);
 

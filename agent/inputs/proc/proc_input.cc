@@ -1,13 +1,12 @@
 #include "agent/inputs/proc/proc_input.h"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <set>
 #include <tuple>
@@ -21,31 +20,6 @@ namespace hivewatch {
 namespace {
 
 constexpr double kUserHz = 100;  // node_exporter (procfs) assumes USER_HZ = 100
-
-// Reads a whole file by read(2): /proc files report size 0, so stat-sized reads do not work.
-Result<std::string> ReadWholeFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    std::string msg = path + ": " + std::strerror(err);
-    return err == ENOENT || err == ENOTDIR ? NotFound(msg) : Internal(msg);
-  }
-  std::string data;
-  char buf[16384];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      std::string msg = path + ": " + std::strerror(errno);
-      ::close(fd);
-      return Internal(msg);
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return data;
-}
 
 MetricFamily Family(std::string name, std::string help, MetricType type) {
   MetricFamily f;
@@ -88,20 +62,32 @@ ProcInput::ProcInput(ProcOptions options)
     : options_(std::move(options)),
       prober_(options_.statfs, std::chrono::milliseconds(options_.statvfs_timeout_ms)) {}
 
-ProcInput::~ProcInput() = default;
+ProcInput::~ProcInput() {
+  if (net_dir_) ::closedir(net_dir_);
+}
 
 bool ProcInput::WaitForHelpers(std::chrono::milliseconds timeout) const {
   return prober_.WaitIdle(timeout);
 }
 
-Result<std::string> ProcInput::ReadRoot(const std::string& root, const std::string& rel) {
-  std::string path = root + "/" + rel;
-  Result<std::string> data = ReadWholeFile(path);
+Result<std::string_view> ProcInput::Read(ProcFile& file) {
+  Result<std::string_view> data = file.Read();
   if (!data.ok() && data.status().code() != StatusCode::kNotFound &&
-      logged_failures_.insert(path).second) {
-    spdlog::debug("proc: cannot read {} (logged once): {}", path, data.status().message());
+      logged_failures_.insert(file.path()).second) {
+    spdlog::debug("proc: cannot read {} (logged once): {}", file.path(), data.status().message());
   }
   return data;
+}
+
+Result<std::string_view> ProcInput::ReadProc(std::string_view rel) {
+  auto it = proc_files_.find(rel);
+  if (it == proc_files_.end()) {
+    it = proc_files_
+             .emplace(std::piecewise_construct, std::forward_as_tuple(rel),
+                      std::forward_as_tuple(options_.proc_root + "/" + std::string(rel)))
+             .first;
+  }
+  return Read(it->second);
 }
 
 Status ProcInput::Collect(std::vector<MetricFamily>* out) {
@@ -129,7 +115,7 @@ Status ProcInput::Collect(std::vector<MetricFamily>* out) {
 }
 
 void ProcInput::CollectStat(std::vector<MetricFamily>* out) {
-  auto text = ReadRoot(options_.proc_root, "stat");
+  auto text = ReadProc("stat");
   if (!text.ok()) return;
   auto stat = ParseProcStat(*text);
   if (!stat.ok()) {
@@ -176,7 +162,7 @@ void ProcInput::CollectStat(std::vector<MetricFamily>* out) {
 }
 
 void ProcInput::CollectMeminfo(std::vector<MetricFamily>* out) {
-  auto text = ReadRoot(options_.proc_root, "meminfo");
+  auto text = ReadProc("meminfo");
   if (!text.ok()) return;
   auto fields = ParseMeminfo(*text);
   if (!fields.ok()) {
@@ -194,9 +180,9 @@ void ProcInput::CollectMeminfo(std::vector<MetricFamily>* out) {
 }
 
 void ProcInput::CollectVmstat(std::vector<MetricFamily>* out) {
-  auto text = ReadRoot(options_.proc_root, "vmstat");
+  auto text = ReadProc("vmstat");
   if (!text.ok()) return;
-  auto fields = ParseVmstat(*text);
+  auto fields = ParseVmstat(*text, IsDefaultVmstatField);
   if (!fields.ok()) {
     if (logged_failures_.insert("parse:vmstat").second) {
       spdlog::debug("proc: {}", fields.status().message());
@@ -204,7 +190,6 @@ void ProcInput::CollectVmstat(std::vector<MetricFamily>* out) {
     return;
   }
   for (const auto& [name, value] : *fields) {
-    if (!IsDefaultVmstatField(name)) continue;
     // node_exporter exposes these as untyped. Of our two types, gauge keeps the exposition
     // free of promtool lint (a counter would need a _total suffix, changing the names);
     // rate() works on them either way.
@@ -214,7 +199,7 @@ void ProcInput::CollectVmstat(std::vector<MetricFamily>* out) {
 }
 
 void ProcInput::CollectLoadavg(std::vector<MetricFamily>* out) {
-  auto text = ReadRoot(options_.proc_root, "loadavg");
+  auto text = ReadProc("loadavg");
   if (!text.ok()) return;
   auto load = ParseLoadavg(*text);
   if (!load.ok()) return;
@@ -246,7 +231,7 @@ void ProcInput::CollectPressure(std::vector<MetricFamily>* out) {
   for (const Spec& spec : kSpecs) {
     auto it = parsed.find(spec.resource);
     if (it == parsed.end()) {
-      auto text = ReadRoot(options_.proc_root, std::string("pressure/") + spec.resource);
+      auto text = ReadProc(std::string("pressure/") + spec.resource);
       Result<PressureStats> ps =
           text.ok() ? ParsePressure(*text) : Result<PressureStats>(text.status());
       it = parsed.emplace(spec.resource, std::move(ps)).first;
@@ -260,7 +245,7 @@ void ProcInput::CollectPressure(std::vector<MetricFamily>* out) {
 }
 
 void ProcInput::CollectDiskstats(std::vector<MetricFamily>* out) {
-  auto text = ReadRoot(options_.proc_root, "diskstats");
+  auto text = ReadProc("diskstats");
   if (!text.ok()) return;
   auto disks = ParseDiskstats(*text);
   if (!disks.ok()) {
@@ -311,7 +296,11 @@ void ProcInput::CollectDiskstats(std::vector<MetricFamily>* out) {
 }
 
 void ProcInput::CollectFilesystems(std::vector<MetricFamily>* out) {
-  auto text = ReadRoot(options_.proc_root, "mounts");
+  // PID 1's mounts, as node_exporter reads them: the agent's own (/proc/mounts) differ under
+  // systemd's sandboxing (ProtectSystem=strict shows every mount read-only, PrivateTmp adds its
+  // own). /proc/mounts where PID 1's cannot be read (a container, ProtectProc=invisible).
+  auto text = ReadProc("1/mounts");
+  if (!text.ok()) text = ReadProc("mounts");
   if (!text.ok()) return;
   auto mounts = ParseMounts(*text);
   if (!mounts.ok()) {
@@ -376,7 +365,7 @@ void ProcInput::CollectFilesystems(std::vector<MetricFamily>* out) {
 }
 
 void ProcInput::CollectNetwork(std::vector<MetricFamily>* out) {
-  auto text = ReadRoot(options_.proc_root, "net/dev");
+  auto text = ReadProc("net/dev");
   if (text.ok()) {
     auto devs = ParseNetDev(*text);
     if (devs.ok()) {
@@ -395,25 +384,51 @@ void ProcInput::CollectNetwork(std::vector<MetricFamily>* out) {
   }
 
   // node_exporter's netclass collector: one point per /sys/class/net entry.
-  std::error_code ec;
-  std::filesystem::directory_iterator it(options_.sys_root + "/class/net", ec);
-  if (ec) return;
-  std::vector<std::string> devices;
-  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    devices.push_back(it->path().filename().string());
+  std::vector<std::string> devices = ListNetDevices();
+  if (devices.empty()) {
+    operstate_.clear();
+    return;
   }
-  std::sort(devices.begin(), devices.end());
   MetricFamily up = Family("node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.",
                            MetricType::kGauge);
+  // The files of interfaces that went away are closed here.
+  std::map<std::string, std::unique_ptr<ProcFile>> kept;
   for (const std::string& dev : devices) {
-    auto state = ReadRoot(options_.sys_root, "class/net/" + dev + "/operstate");
+    std::unique_ptr<ProcFile>& file = kept[dev];
+    if (auto it = operstate_.find(dev); it != operstate_.end()) {
+      file = std::move(it->second);
+    } else {
+      file = std::make_unique<ProcFile>(options_.sys_root + "/class/net/" + dev + "/operstate");
+    }
+    auto state = Read(*file);
     if (!state.ok()) continue;
-    std::string s = *state;
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    std::string_view s = *state;
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
     up.points.push_back({{{"device", dev}}, s == "up" ? 1.0 : 0.0});
   }
+  operstate_ = std::move(kept);
   if (!up.points.empty()) out->push_back(std::move(up));
+}
+
+std::vector<std::string> ProcInput::ListNetDevices() {
+  std::vector<std::string> devices;
+  if (net_dir_) {
+    ::rewinddir(net_dir_);  // sysfs lists the current interfaces again
+  } else {
+    net_dir_ = ::opendir((options_.sys_root + "/class/net").c_str());
+    if (!net_dir_) return devices;
+  }
+  while (const dirent* entry = ::readdir(net_dir_)) {
+    std::string_view name = entry->d_name;
+    if (name != "." && name != "..") devices.emplace_back(name);
+  }
+  struct statfs fs {};
+  if (::fstatfs(::dirfd(net_dir_), &fs) != 0 || fs.f_type != SYSFS_MAGIC) {
+    ::closedir(net_dir_);  // elsewhere (a fixture tree): listed afresh each time
+    net_dir_ = nullptr;
+  }
+  std::sort(devices.begin(), devices.end());
+  return devices;
 }
 
 }  // namespace hivewatch

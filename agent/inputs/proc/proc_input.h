@@ -1,8 +1,10 @@
 // ProcInput: host metrics from /proc and /sys with node_exporter 1.5's names, types, labels and
 // HELP (collectors cpu, stat, time, meminfo, vmstat, loadavg, pressure, diskstats, filesystem,
 // netdev, netclass's node_network_up). Not thread-safe (MetricsInput contract); statvfs calls
-// run on short-lived detached helper threads under a deadline (see StatfsProber).
+// run on long-lived helper threads under a deadline (see StatfsProber).
 #pragma once
+
+#include <dirent.h>
 
 #include <chrono>
 #include <functional>
@@ -10,10 +12,12 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/inputs/metrics.h"
 #include "agent/inputs/proc/parsers.h"
+#include "agent/inputs/proc/proc_file.h"
 #include "agent/inputs/proc/statfs_prober.h"
 
 namespace hivewatch {
@@ -41,9 +45,12 @@ class ProcInput : public MetricsInput {
   bool WaitForHelpers(std::chrono::milliseconds timeout) const;
 
  private:
-  // Reads <root>/<rel>; a missing file is NotFound (skipped silently), other failures are
-  // logged once per path at debug.
-  Result<std::string> ReadRoot(const std::string& root, const std::string& rel);
+  // Reads <proc_root>/<rel> through a ProcFile kept for the next collections. A missing file is
+  // NotFound (skipped silently), other failures are logged once per path at debug.
+  Result<std::string_view> ReadProc(std::string_view rel);
+  Result<std::string_view> Read(ProcFile& file);
+  // The interfaces under <sys_root>/class/net, sorted.
+  std::vector<std::string> ListNetDevices();
 
   void CollectStat(std::vector<MetricFamily>* out);
   void CollectMeminfo(std::vector<MetricFamily>* out);
@@ -61,6 +68,9 @@ class ProcInput : public MetricsInput {
   // as a cpu hotplug and resets that cpu).
   std::map<std::string, CpuTicks> last_cpu_;
   std::set<std::string> logged_failures_;  // paths whose read failure was logged already
+  std::map<std::string, ProcFile, std::less<>> proc_files_;     // by path under proc_root
+  std::map<std::string, std::unique_ptr<ProcFile>> operstate_;  // by interface
+  DIR* net_dir_ = nullptr;  // <sys_root>/class/net, kept open on sysfs
 };
 
 }  // namespace hivewatch

@@ -1,9 +1,11 @@
 // Runs statvfs for many mount points under one deadline, so a hung mount (a dead NFS server)
-// never blocks a collection. Each probe runs on its own detached helper thread; a probe that
-// misses the deadline marks its path stuck, and stuck paths are not probed again until their
-// pending call returns (node_exporter's stuckMounts). Not thread-safe: call from one thread.
-// Helper threads only touch state they share by shared_ptr, so destroying the prober while a
-// probe hangs is safe (the thread finishes, or is reaped at process exit).
+// never blocks a collection. Probes run on long-lived helper threads (one in the normal case,
+// so a collection creates no thread); when a call has not returned after a short hand-off
+// time, another helper takes over the remaining paths. A probe that misses the deadline marks
+// its path stuck, and stuck paths are not probed again until their pending call returns
+// (node_exporter's stuckMounts). Not thread-safe: call from one thread. Helper threads only
+// touch state they share by shared_ptr, so destroying the prober while a probe hangs is safe
+// (that helper leaves when its call returns, or is reaped at process exit).
 #pragma once
 
 #include <chrono>
@@ -38,13 +40,13 @@ class StatfsProber {
   // Whether `path` is stuck (a probe of it missed a deadline and has not returned yet).
   bool IsStuck(const std::string& path) const;
 
-  // Waits until no helper thread is running or `timeout` passes; true if none is running.
+  // Waits until no statvfs call is running or `timeout` passes; true if none is running.
   // For orderly shutdown and tests.
   bool WaitIdle(std::chrono::milliseconds timeout) const;
 
+  struct Shared;  // the queue and results, shared with the helper threads
+
  private:
-  struct Shared;
-  StatfsFunc statfs_;
   std::chrono::milliseconds timeout_;
   std::shared_ptr<Shared> shared_;
 };

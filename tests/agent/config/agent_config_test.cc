@@ -62,6 +62,7 @@ TEST_CASE("log inputs are configured and only enabled ones run", "[agent-config]
 [agent]
 batch_max_bytes = 65536
 batch_max_wait = "250ms"
+retry_max = "5s"
 [inputs.syslog]
 enabled = true
 udp_listen = ""
@@ -74,6 +75,7 @@ units = ["nginx"]
   REQUIRE(r.ok());
   CHECK(r->batch_max_bytes == 65536);
   CHECK(r->batch_max_wait_ms == 250);
+  CHECK(r->retry_max_ms == 5000);
   REQUIRE(r->syslog.has_value());
   CHECK(r->syslog->udp_listen.empty());
   CHECK(r->syslog->tcp_listen == "127.0.0.1:6514");
@@ -100,6 +102,7 @@ TEST_CASE("agent configuration errors name the file, line and key", "[agent-conf
       {"[inputs.syslog]\nudp_listen = \"\"\n", "[inputs.syslog]"},
       {"[inputs.journald]\nstart_at = \"middle\"\n", "start_at"},
       {"[agent]\nbatch_max_wait = \"5ms\"\n", "agent.batch_max_wait: must be between 10ms and 1m"},
+      {"[agent]\nretry_max = \"500ms\"\n", "agent.retry_max: must be between 1s and 1h"},
   };
   for (const Case& c : cases) {
     INFO(c.text);

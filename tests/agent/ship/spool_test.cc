@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <zlib.h>
 
@@ -118,13 +119,15 @@ TEST_CASE("meta travels with its record and ScanUnacked lists the backlog in ord
   }
   auto spool = OpenSpool(tmp.path(), 300);
   std::vector<std::string> ids, metas;
-  REQUIRE(spool->ScanUnacked([&](const SpoolRecord& r) {
-    ids.push_back(r.batch_id);
-    metas.push_back(r.meta);
-  }).ok());
+  REQUIRE(spool
+              ->ScanUnacked([&](const SpoolRecord& r) {
+                ids.push_back(r.batch_id);
+                metas.push_back(r.meta);
+              })
+              .ok());
   CHECK(ids == Ids(2, 6));
-  CHECK(metas == std::vector<std::string>{"{\"file:1\":\"batch-2\"}", "",
-                                          "{\"file:1\":\"batch-4\"}", ""});
+  CHECK(metas ==
+        std::vector<std::string>{"{\"file:1\":\"batch-2\"}", "", "{\"file:1\":\"batch-4\"}", ""});
   auto head = spool->Peek();
   REQUIRE(head->has_value());
   CHECK((*head)->meta == "{\"file:1\":\"batch-2\"}");
@@ -252,6 +255,38 @@ TEST_CASE("the size cap drops the oldest segments and counts their batches", "[s
   CHECK(left.back() == Id(n - 1));
   CHECK(left == Ids(n - static_cast<int>(left.size()), n));
   CHECK(left.size() + spool->dropped_batches() == n - 1);
+}
+
+TEST_CASE("on_drop sees every unacknowledged record the cap drops, with its meta", "[spool]") {
+  TempDir tmp;
+  std::vector<std::string> dropped;
+  SpoolOptions options;
+  options.dir = tmp.path();
+  options.segment_bytes = 1024;
+  options.max_bytes = 4096;
+  options.on_drop = [&](const SpoolRecord& r) {
+    CHECK(r.meta == "meta " + r.batch_id);
+    dropped.push_back(r.batch_id);
+  };
+  auto opened = Spool::Open(options);
+  REQUIRE(opened.ok());
+  Spool& spool = **opened;
+  const int n = 200;
+  for (int i = 0; i < n; ++i) REQUIRE(spool.Append(Id(i), Payload(i), "meta " + Id(i)).ok());
+  const std::string acked = (*spool.Peek())->batch_id;
+  REQUIRE(acked != Id(0));
+  REQUIRE(spool.Ack(acked).ok());
+  for (int i = n; i < n + 50; ++i) {
+    REQUIRE(spool.Append(Id(i), Payload(i), "meta " + Id(i)).ok());
+  }
+  CHECK(dropped.size() == spool.dropped_batches());
+  // The oldest first, and never the acknowledged one: dropped + acked + left = all.
+  auto left = Drain(spool);
+  CHECK(dropped.front() == Id(0));
+  CHECK(dropped.size() + 1 + left.size() == n + 50);
+  std::vector<std::string> all = dropped;
+  all.insert(all.end(), left.begin(), left.end());
+  CHECK(std::find(all.begin(), all.end(), acked) == all.end());
 }
 
 TEST_CASE("the cap can drop a record the shipper has peeked but not acked", "[spool]") {

@@ -433,6 +433,179 @@ TEST_CASE("restart after a copytruncate while down reads the copy's rest, then t
   CHECK(second.Messages() == LineList(10, 40));
 }
 
+// Runs an input on `config` until it has read `n` records, then stops it; returns the
+// positions it emitted (what a restarted agent is given back).
+Checkpoints ReadAndStop(const FileInputConfig& config, size_t n) {
+  RecordingSink sink;
+  FileInput input(config);
+  REQUIRE(input.Start({}, &sink).ok());
+  REQUIRE(WaitForCount(sink, n));
+  input.Stop();
+  return sink.checkpoints();
+}
+
+// A new input resuming from `positions` until it has read `n` records: their messages in the
+// order they arrived.
+std::vector<std::string> ResumeAndRead(const FileInputConfig& config, const Checkpoints& positions,
+                                       size_t n) {
+  RecordingSink sink;
+  FileInput input(config);
+  REQUIRE(input.Start(positions, &sink).ok());
+  REQUIRE(WaitForCount(sink, n));
+  input.Stop();
+  return sink.Messages();
+}
+
+// Several rotations while the agent is down, in every order the two kinds can come: whatever
+// happened, the lines come out once each, in the order they were written.
+TEST_CASE(
+    "restart after a copytruncate and then a rename while down reads each line once, in order",
+    "[file][resume]") {
+  TempDir dir;
+  std::string path = dir.path() + "/app.log";
+  std::string pattern = GENERATE(std::string("/app.log"), std::string("/app.log*"));
+  INFO("paths = " << pattern);
+  FileInputConfig config = TestConfig(dir.path() + pattern);
+  Append(path, Lines(0, 10));
+  const Checkpoints positions = ReadAndStop(config, 10);
+  Append(path, Lines(10, 15));
+  fs::copy_file(path, path + ".1");  // copytruncate: the copy holds 0..14
+  REQUIRE(::truncate(path.c_str(), 0) == 0);
+  Append(path, Lines(15, 20));
+  fs::rename(path, path + ".2");  // rename: the truncated file, now 15..19, moves away
+  Append(path, Lines(20, 25));
+  CHECK(testing::SequenceDiff(ResumeAndRead(config, positions, 15), LineList(10, 25)) == "");
+}
+
+TEST_CASE("restart after a rename and then a copytruncate of the new file while down keeps order",
+          "[file][resume]") {
+  TempDir dir;
+  std::string path = dir.path() + "/app.log";
+  FileInputConfig config = TestConfig(dir.path() + "/app.log*");
+  Append(path, Lines(0, 10));
+  const Checkpoints positions = ReadAndStop(config, 10);
+  Append(path, Lines(10, 15));
+  fs::rename(path, path + ".1");  // the checkpointed file, unread from line 10
+  Append(path, Lines(15, 20));    // a new file the agent never saw
+  fs::copy_file(path, path + ".2");
+  REQUIRE(::truncate(path.c_str(), 0) == 0);
+  Append(path, Lines(20, 25));
+  CHECK(testing::SequenceDiff(ResumeAndRead(config, positions, 15), LineList(10, 25)) == "");
+}
+
+TEST_CASE("restart after a copytruncate while down reads the copy's rest when the file is gone",
+          "[file][resume]") {
+  TempDir dir;
+  std::string path = dir.path() + "/app.log";
+  FileInputConfig config = TestConfig(dir.path() + "/app.log*");
+  Append(path, Lines(0, 10));
+  const Checkpoints positions = ReadAndStop(config, 10);
+  Append(path, Lines(10, 15));
+  fs::copy_file(path, path + ".1");
+  fs::remove(path);  // truncated and later deleted, or rotated out of the directory
+  RecordingSink second;
+  FileInput input(config);
+  REQUIRE(input.Start(positions, &second).ok());
+  REQUIRE(WaitForCount(second, 5));
+  Append(path, Lines(15, 20));  // the application starts a new file
+  REQUIRE(WaitForCount(second, 10));
+  input.Stop();
+  CHECK(testing::SequenceDiff(second.Messages(), LineList(10, 20)) == "");
+}
+
+TEST_CASE("a copy with its own checkpoint is resumed from it, not taken as the rest of another",
+          "[file][resume]") {
+  TempDir dir;
+  std::string path = dir.path() + "/app.log";
+  FileInputConfig config = TestConfig(dir.path() + "/app.log*");
+  Append(path, Lines(0, 10));
+  RecordingSink sink;
+  Checkpoints before;  // app.log's position before the copytruncate
+  {
+    FileInput input(config);
+    REQUIRE(input.Start({}, &sink).ok());
+    REQUIRE(WaitForCount(sink, 10));
+    before = sink.checkpoints();
+    Append(path, Lines(10, 15));
+    REQUIRE(WaitForCount(sink, 15));
+    fs::copy_file(path, path + ".1");
+    REQUIRE(::truncate(path.c_str(), 0) == 0);
+    REQUIRE(WaitFor([&] { return sink.checkpoints().size() == 2; }));
+  }
+  // The agent stopped after the copy's position reached the store, before app.log's did.
+  Checkpoints resume = sink.checkpoints();
+  std::string key = CheckpointKey(IdOfPath(path));
+  resume[key] = before.at(key);
+  Append(path, Lines(15, 20));
+  RecordingSink second;
+  FileInput input(config);
+  REQUIRE(input.Start(resume, &second).ok());
+  REQUIRE(WaitForCount(second, 5));
+  input.Stop();
+  CHECK(testing::SequenceDiff(second.Messages(), LineList(15, 20)) == "");
+}
+
+TEST_CASE("with start_at end, rotations made while down are read from their start",
+          "[file][resume]") {
+  TempDir dir;
+  std::string path = dir.path() + "/app.log";
+  FileInputConfig config = TestConfig(dir.path() + "/app.log*");
+  Append(path, Lines(0, 10));
+  const Checkpoints positions = ReadAndStop(config, 10);  // start_at beginning the first time
+  config.start_at = FileInputConfig::StartAt::kEnd;
+  Append(path, Lines(10, 15));
+  fs::rename(path, path + ".1");  // the checkpointed file
+  Append(path, Lines(15, 20));
+  fs::rename(path, path + ".2");  // a file the agent never saw, rotated away too
+  Append(path, Lines(20, 25));
+  CHECK(testing::SequenceDiff(ResumeAndRead(config, positions, 15), LineList(10, 25)) == "");
+}
+
+TEST_CASE("restart with several rotated files checkpointed reads them oldest first",
+          "[file][resume]") {
+  TempDir dir;
+  std::string path = dir.path() + "/app.log";
+  FileInputConfig config = TestConfig(dir.path() + "/app.log*");
+  config.rotate_wait_ms = 60000;  // the rotated files stay open (and checkpointed)
+  RecordingSink sink;
+  sink.RefuseAfter(1 << 30);
+  Checkpoints resume;
+  {
+    FileInput input(config);
+    REQUIRE(input.Start({}, &sink).ok());
+    for (int r = 0; r < 4; ++r) {
+      Append(path, Lines(r * 10, r * 10 + 10));
+      REQUIRE(WaitForCount(sink, static_cast<size_t>(r * 10 + 10)));
+      fs::rename(path, path + "." + std::to_string(r + 1));
+      // Rotated seconds apart, as in life (mtimes within one clock tick would be equal).
+      fs::last_write_time(path + "." + std::to_string(r + 1),
+                          fs::file_time_type::clock::now() - std::chrono::seconds(10 - r));
+    }
+    Append(path, Lines(40, 45));
+    REQUIRE(WaitForCount(sink, 45));
+    // Positions as the store has them after a crash: every file read except the newest lines.
+    resume = sink.checkpoints();
+  }
+  REQUIRE(resume.size() == 5);
+  // The agent died before app.log.4's last lines and app.log's first went out.
+  std::string k4 = CheckpointKey(IdOfPath(path + ".4"));
+  std::string k0 = CheckpointKey(IdOfPath(path));
+  Result<FilePosition> p4 = DecodePosition(resume[k4]);
+  Result<FilePosition> p0 = DecodePosition(resume[k0]);
+  REQUIRE(p4.ok());
+  REQUIRE(p0.ok());
+  p4->offset = Lines(30, 35).size();
+  p0->offset = 0;
+  resume[k4] = EncodePosition(*p4);
+  resume[k0] = EncodePosition(*p0);
+  RecordingSink second;
+  FileInput input(config);
+  REQUIRE(input.Start(resume, &second).ok());
+  REQUIRE(WaitForCount(second, 10));
+  input.Stop();
+  CHECK(testing::SequenceDiff(second.Messages(), LineList(35, 45)) == "");
+}
+
 TEST_CASE("a file held as a possible copy is read from the start once it differs", "[file]") {
   TempDir dir;
   std::string a = dir.path() + "/a.log";

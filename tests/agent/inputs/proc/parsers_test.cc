@@ -2,8 +2,10 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace hivewatch {
 namespace {
@@ -83,6 +85,12 @@ TEST_CASE("ParseVmstat reads every field and the default selection matches node_
     if (IsDefaultVmstatField(name)) selected.push_back(name);
   CHECK(selected == std::vector<std::string>{"pgpgin", "pgpgout", "pswpin", "pswpout", "pgfault",
                                              "pgmajfault", "oom_kill"});
+  auto kept = ParseVmstat(Fixture("exclusions/proc/vmstat"), IsDefaultVmstatField);
+  REQUIRE(kept.ok());
+  std::vector<std::string> kept_names;
+  for (const auto& [name, value] : *kept) kept_names.push_back(name);
+  CHECK(kept_names == selected);
+  CHECK_FALSE(ParseVmstat("pgfault 1\nnr_free_pages x\n", IsDefaultVmstatField).ok());
 }
 
 TEST_CASE("ParseLoadavg reads the three averages", "[proc]") {
@@ -193,6 +201,85 @@ TEST_CASE("the default filesystem exclusions match node_exporter's", "[proc]") {
   for (const char* t : {"ext4", "xfs", "tmpfs", "nfs4", "btrfs", "cgroup3"}) {
     INFO(t);
     CHECK_FALSE(IsDefaultExcludedFsType(t));
+  }
+}
+
+}  // namespace
+}  // namespace hivewatch
+
+namespace hivewatch {
+namespace {
+
+// node_exporter 1.5's default expressions, which the hand-written matchers replace.
+bool RegexSearch(const char* pattern, const std::string& s) {
+  return std::regex_search(s, std::regex(pattern));
+}
+
+// Every a + b + c for the given pieces.
+std::vector<std::string> Combine(const std::vector<std::string>& a,
+                                 const std::vector<std::string>& b,
+                                 const std::vector<std::string>& c) {
+  std::vector<std::string> out;
+  for (const auto& x : a)
+    for (const auto& y : b)
+      for (const auto& z : c) out.push_back(x + y + z);
+  return out;
+}
+
+TEST_CASE("the hand-written exclusion matchers agree with node_exporter's regular expressions",
+          "[proc]") {
+  for (const std::string& d :
+       Combine({"", "ram", "loop", "fd", "hd", "sd", "vd", "xvd", "xd", "zd", "nvme", "nvme0",
+                "nvme0n", "nvme0n1", "nvme12n3p", "sda", "dm-"},
+               {"", "a", "z", "A", "0", "12", "n1", "p1", "1p2", "a1", "0n1p1", "1n", "\n"},
+               {"", "0", "12", "x", "p"})) {
+    INFO(d);
+    CHECK(IsDefaultExcludedDisk(d) ==
+          RegexSearch(R"(^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$)", d));
+  }
+  for (const std::string& m : Combine(
+           {"", "/", "//", "x/", "/dev", "/proc", "/sys", "/run/credentials/", "/var/lib/docker/",
+            "/var/lib/containers/storage/", "/run", "/run/credentials", "/var/lib/docker"},
+           {"", "/", "x", "s", "ices", "\n", "\r", "\n/", "x\n", "x\r/"},
+           {"", "/", "y", "/y", "\n", "y/\n"})) {
+    INFO(m);
+    CHECK(IsDefaultExcludedMountPoint(m) ==
+          RegexSearch("^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|"
+                      "var/lib/containers/storage/.+)($|/)",
+                      m));
+  }
+  for (const std::string& t :
+       Combine({"", "x", "cgroup", "proc", "sys"},
+               {"", "2", "3", "fs", "autofs", "overlay", "tracefs", "binfmt_misc", "\n"},
+               {"", "s", "\n"})) {
+    INFO(t);
+    CHECK(IsDefaultExcludedFsType(t) ==
+          RegexSearch("^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|"
+                      "fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|"
+                      "rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$",
+                      t));
+  }
+  for (const std::string& v : Combine({"", "x", "pg", "pgpg", "pswp", "oom_kill", "oom_kil", "nr_"},
+                                      {"", "fault", "maj", "in", "\n", "\r", "faul", "_"},
+                                      {"", "fault", "t", "\nfault"})) {
+    INFO(v);
+    CHECK(IsDefaultVmstatField(v) == RegexSearch("^(oom_kill|pgpg|pswp|pg.*fault).*", v));
+  }
+  // And every name in the real fixture trees.
+  for (const char* tree : {"debian12_vm", "exclusions"}) {
+    auto vmstat = ParseVmstat(Fixture(std::string(tree) + "/proc/vmstat"));
+    REQUIRE(vmstat.ok());
+    for (const auto& [name, value] : *vmstat) {
+      INFO(name);
+      CHECK(IsDefaultVmstatField(name) == RegexSearch("^(oom_kill|pgpg|pswp|pg.*fault).*", name));
+    }
+    auto disks = ParseDiskstats(Fixture(std::string(tree) + "/proc/diskstats"));
+    REQUIRE(disks.ok());
+    for (const DiskStats& d : *disks) {
+      INFO(d.device);
+      CHECK(IsDefaultExcludedDisk(d.device) ==
+            RegexSearch(R"(^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$)", d.device));
+    }
   }
 }
 

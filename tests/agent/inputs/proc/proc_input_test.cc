@@ -249,6 +249,30 @@ TEST_CASE(
   CHECK(gate->calls["/host/mnt/nfs"] == 2);
 }
 
+TEST_CASE("filesystems come from PID 1's mounts when they can be read, else from /proc/mounts",
+          "[proc]") {
+  char tmpl[] = "/tmp/hivewatch-proc-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  std::filesystem::path dir(tmpl);
+  std::filesystem::copy(CaseRoot("exclusions") + "/proc", dir / "proc",
+                        std::filesystem::copy_options::recursive);
+  ProcOptions o = FixtureOptions("exclusions");
+  o.proc_root = (dir / "proc").string();
+  const Labels data{{"device", "/dev/sdz1"}, {"fstype", "ext4"}, {"mountpoint", "/data"}};
+  {
+    ProcInput input(o);  // no 1/mounts: the fixture's mounts
+    CHECK(Point(Find(CollectOk(input), "node_filesystem_readonly"), data) == nullptr);
+  }
+  std::filesystem::create_directories(dir / "proc/1");
+  std::ofstream(dir / "proc/1/mounts") << "/dev/sdz1 /data ext4 rw,relatime 0 0\n";
+  ProcInput input(o);
+  const auto fams = CollectOk(input);
+  CHECK(LabelValues(Find(fams, "node_filesystem_readonly"), "mountpoint") ==
+        std::set<std::string>{"/data"});
+  CHECK(Point(Find(fams, "node_filesystem_readonly"), data)->value == 0);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("rootfs_prefix is used for statvfs but not for the mountpoint label", "[proc]") {
   char tmpl[] = "/tmp/hivewatch-proc-XXXXXX";
   REQUIRE(mkdtemp(tmpl) != nullptr);
@@ -340,6 +364,42 @@ TEST_CASE("cpu counters stay monotone when iowait steps back, and reset on a hot
   WriteStat(proc, "cpu0 1 0 1 10 1 0 0 0 0 0");  // idle fell by far more than 3s: replugged
   CHECK(seconds("idle") == Approx(0.1));
   std::filesystem::remove_all(proc);
+}
+
+}  // namespace
+}  // namespace hivewatch
+
+namespace hivewatch {
+namespace {
+
+TEST_CASE("interfaces that appear or go away between collections are reported as they are now",
+          "[proc]") {
+  char tmpl[] = "/tmp/hivewatch-proc-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  std::filesystem::path sys(tmpl);
+  auto add = [&](const std::string& dev, const std::string& state) {
+    std::filesystem::create_directories(sys / "class/net" / dev);
+    std::ofstream(sys / "class/net" / dev / "operstate") << state << "\n";
+  };
+  add("eth0", "up");
+  add("lo", "unknown");
+  ProcOptions o = FixtureOptions("exclusions");
+  o.sys_root = sys.string();
+  ProcInput input(o);
+  auto fams = CollectOk(input);
+  CHECK(LabelValues(Find(fams, "node_network_up"), "device") ==
+        std::set<std::string>{"eth0", "lo"});
+  CHECK(Point(Find(fams, "node_network_up"), {{"device", "eth0"}})->value == 1);
+
+  std::filesystem::remove_all(sys / "class/net/eth0");
+  add("wlan0", "down");
+  add("lo", "up");
+  fams = CollectOk(input);
+  CHECK(LabelValues(Find(fams, "node_network_up"), "device") ==
+        std::set<std::string>{"lo", "wlan0"});
+  CHECK(Point(Find(fams, "node_network_up"), {{"device", "lo"}})->value == 1);
+  CHECK(Point(Find(fams, "node_network_up"), {{"device", "wlan0"}})->value == 0);
+  std::filesystem::remove_all(sys);
 }
 
 }  // namespace

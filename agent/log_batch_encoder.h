@@ -1,0 +1,17 @@
+// EncodeLogBatch: the push JSON of a batch of log records, written straight into one string —
+// byte for byte what EncodeBatch (common/batch_codec.h, nlohmann::json) writes, without building
+// a JSON document first (which cost the agent's log path more than gzip did). Batches with
+// metrics, and strings that are not valid UTF-8, go through EncodeBatch. Thread-safe.
+#pragma once
+
+#include <string>
+
+#include "common/batch.h"
+
+namespace hivewatch {
+
+std::string EncodeLogBatch(const Batch& batch);
+// The same into `*json` (replacing its content), so a caller can reuse one buffer's memory.
+void EncodeLogBatch(const Batch& batch, std::string* json);
+
+}  // namespace hivewatch
