@@ -65,6 +65,18 @@ Result<CollectorConfig> LoadCollectorConfig(const std::string& path) {
     if (retention.interval_ms < 1000 || retention.interval_ms > 86400 * 1000) {
       return r.Error("retention_interval", "must be between 1s and 1d");
     }
+    Result<const toml::table*> clickhouse = r.Sub("clickhouse");
+    HW_RETURN_IF_ERROR(clickhouse.status());
+    if (const toml::table* ct = *clickhouse) {
+      TomlTableReader cr(*ct, "storage.clickhouse", path);
+      ClickhouseOptions& ch = c.storage.clickhouse;
+      HW_RETURN_IF_ERROR(cr.Get("url", &ch.url));
+      HW_RETURN_IF_ERROR(cr.Get("database", &ch.database));
+      HW_RETURN_IF_ERROR(cr.Get("user", &ch.user));
+      HW_RETURN_IF_ERROR(cr.Get("password", &ch.password));
+      HW_RETURN_IF_ERROR(cr.Get("cluster", &ch.cluster));
+      HW_RETURN_IF_ERROR(cr.CheckUnknown());
+    }
     HW_RETURN_IF_ERROR(r.CheckUnknown());
   }
   HW_RETURN_IF_ERROR(top.CheckUnknown());
@@ -84,9 +96,19 @@ Status ValidateCollectorConfig(CollectorConfig* c) {
   if (c->http_workers < 1 || c->http_workers > 1024) {
     return InvalidArgument("http.workers: must be between 1 and 1024");
   }
-  if (c->storage.backend != "sqlite") {
+  if (c->storage.backend != "sqlite" && c->storage.backend != "clickhouse") {
     return InvalidArgument("storage.backend: '" + c->storage.backend +
-                           "' is not available (available: sqlite)");
+                           "' is not available (available: sqlite, clickhouse)");
+  }
+  if (c->storage.backend == "clickhouse") {
+    const std::string& url = c->storage.clickhouse.url;
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      return InvalidArgument("storage.clickhouse.url: '" + url +
+                             "' must start with http:// or https://");
+    }
+    if (c->storage.clickhouse.database.empty()) {
+      return InvalidArgument("storage.clickhouse.database: must be set");
+    }
   }
   c->storage.data_dir = c->data_dir;
   return Status::Ok();
