@@ -59,8 +59,8 @@ std::vector<std::unique_ptr<LogInput>> MakeLogInputs(const AgentConfig& config) 
 // zlib level for log batches: 1 deflates the sample logs about 2.5x faster than the default 6,
 // for batches about a fifth larger (docs/benchmarks.md); log lines are most of the volume.
 constexpr int kLogGzipLevel = 1;
-// And for metric batches: 1 deflates a cycle's batch (about 60 KB of JSON) in about a third of
-// level 6's CPU time, for a body about a quarter larger (docs/benchmarks.md, agent section).
+// And for metric batches: 1 deflates a cycle's batch (about 24 kB of JSON) in about three
+// quarters of level 6's CPU time, for a body 14% larger (docs/benchmarks.md, agent section).
 constexpr int kMetricGzipLevel = 1;
 
 // Where each log input resumes: the delivered positions, overlaid with those of the batches
