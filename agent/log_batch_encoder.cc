@@ -1,8 +1,12 @@
 #include "agent/log_batch_encoder.h"
 
+#include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string_view>
+#include <vector>
 
 #include "common/batch_codec.h"
 #include "common/level.h"
@@ -107,15 +111,59 @@ void AppendString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
+// Appends a sample value as EncodeBatch does: finite numbers through nlohmann's own dtoa
+// (Grisu2, which is not always the shortest form std::to_chars would give, so byte identity
+// needs the same routine), NaN and infinities as Prometheus's strings.
+void AppendValue(std::string* out, double v) {
+  if (std::isnan(v)) {
+    out->append("\"NaN\"");
+  } else if (std::isinf(v)) {
+    out->append(v > 0 ? "\"+Inf\"" : "\"-Inf\"");
+  } else {
+    std::array<char, 64> buf;  // nlohmann's serializer buffer size
+    const char* end = nlohmann::detail::to_chars(buf.data(), buf.data() + buf.size(), v);
+    out->append(buf.data(), static_cast<size_t>(end - buf.data()));
+  }
+}
+
+// The metrics array's elements; members in nlohmann's order: labels, name, samples, type.
+void AppendMetrics(std::string* out, const std::vector<MetricSeries>& metrics) {
+  bool first = true;
+  for (const MetricSeries& m : metrics) {
+    if (!first) out->push_back(',');
+    first = false;
+    out->append("{\"labels\":{");
+    bool first_label = true;
+    for (const auto& [k, v] : m.labels) {
+      if (!first_label) out->push_back(',');
+      first_label = false;
+      AppendString(out, k);
+      out->push_back(':');
+      AppendString(out, v);
+    }
+    out->append("},\"name\":");
+    AppendString(out, m.name);
+    out->append(",\"samples\":[");
+    bool first_sample = true;
+    for (const Sample& s : m.samples) {
+      out->append(first_sample ? "[" : ",[");
+      first_sample = false;
+      out->append(std::to_string(s.ts_ms));
+      out->push_back(',');
+      AppendValue(out, s.value);
+      out->push_back(']');
+    }
+    out->append("],\"type\":\"");
+    out->append(MetricTypeName(m.type));
+    out->append("\"}");
+  }
+}
+
 }  // namespace
 
 void EncodeLogBatch(const Batch& batch, std::string* json) {
   std::string& out = *json;
   out.clear();
-  if (!batch.metrics.empty()) {
-    out = EncodeBatch(batch);
-    return;
-  }
   size_t size = 128 + batch.agent.host.size() + batch.agent.id.size() + batch.batch_id.size();
   bool valid = ValidUtf8(batch.agent.host) && ValidUtf8(batch.agent.id) &&
                ValidUtf8(batch.agent.version) && ValidUtf8(batch.batch_id);
@@ -124,6 +172,14 @@ void EncodeLogBatch(const Batch& batch, std::string* json) {
     valid = valid && ValidUtf8(r.message) && ValidUtf8(r.service);
     for (const auto& [k, v] : r.fields) {
       size += 8 + k.size() + v.size();
+      valid = valid && ValidUtf8(k) && ValidUtf8(v);
+    }
+  }
+  for (const MetricSeries& m : batch.metrics) {
+    size += 48 + m.name.size() + 32 * m.samples.size();
+    valid = valid && ValidUtf8(m.name);
+    for (const auto& [k, v] : m.labels) {
+      size += 6 + k.size() + v.size();
       valid = valid && ValidUtf8(k) && ValidUtf8(v);
     }
   }
@@ -171,7 +227,9 @@ void EncodeLogBatch(const Batch& batch, std::string* json) {
     out.append(std::to_string(r.ts_ms));
     out.push_back('}');
   }
-  out.append("],\"metrics\":[]}");
+  out.append("],\"metrics\":[");
+  AppendMetrics(&out, batch.metrics);
+  out.append("]}");
 }
 
 std::string EncodeLogBatch(const Batch& batch) {
