@@ -289,6 +289,7 @@ Status Agent::Start() {
   ShipperOptions ship;
   ship.pusher.urls = s.config.collectors;
   ship.pusher.token = s.config.token;
+  ship.pusher.ca_file = s.config.ca_file;
   ship.on_acked = [&s](const SpoolRecord& record) { s.OnAcked(record); };
   s.shipper = std::make_unique<Shipper>(*s.spool, ship);
   s.inputs = MakeInputs(s.config);

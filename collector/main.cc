@@ -102,6 +102,9 @@ int main(int argc, char** argv) {
       ("data-dir,d", po::value<std::string>()->value_name("DIR"),
        "where the database lives (default /var/lib/hivewatch-collector)")
       ("no-auth", "accept requests without a token (local experiments only)")
+      ("tls-cert", po::value<std::string>()->value_name("FILE"),
+       "serve HTTPS with this PEM certificate chain (needs --tls-key)")
+      ("tls-key", po::value<std::string>()->value_name("FILE"), "the PEM private key of --tls-cert")
       ("log-level", po::value<std::string>()->value_name("LEVEL"), "trace, debug, info, warn or error (default info)")
       ("check-config", "validate the configuration and exit (0 if valid)");
   po::options_description hidden;
@@ -147,6 +150,8 @@ int main(int argc, char** argv) {
   if (vm.count("listen")) config.listen = vm["listen"].as<std::string>();
   if (vm.count("data-dir")) config.data_dir = vm["data-dir"].as<std::string>();
   if (vm.count("no-auth")) config.no_auth = true;
+  if (vm.count("tls-cert")) config.tls.cert_file = vm["tls-cert"].as<std::string>();
+  if (vm.count("tls-key")) config.tls.key_file = vm["tls-key"].as<std::string>();
   if (vm.count("log-level")) config.log_level = vm["log-level"].as<std::string>();
   if (Status s = ValidateCollectorConfig(&config); !s.ok()) {
     return Fail("invalid configuration: " + s.message(), vm.count("check-config") ? 1 : 2);
@@ -169,8 +174,8 @@ int main(int argc, char** argv) {
     spdlog::error("cannot start: {}", s.message());
     return 1;
   }
-  spdlog::info("hivewatch-collector {} listening on http://{} (data: {}/hivewatch.db)", kVersion,
-               collector.BoundAddress(), config.data_dir);
+  spdlog::info("hivewatch-collector {} listening on {}://{} (data: {}/hivewatch.db)", kVersion,
+               config.tls.enabled() ? "https" : "http", collector.BoundAddress(), config.data_dir);
 
   spdlog::info("received {}, draining requests and closing the database", stop_signals.Wait());
   collector.Stop();
