@@ -123,8 +123,9 @@ Status ValidateCollectorConfig(CollectorConfig* c) {
   if (c->tls.cert_file.empty() != c->tls.key_file.empty()) {
     return InvalidArgument("tls: set both cert_file and key_file (or neither, for plain HTTP)");
   }
-  if (c->query.max_concurrent > c->http_workers) {
-    return InvalidArgument("query.max_concurrent: must not exceed http.workers (" +
+  // As many queries may wait for a slot as run: together at most half the workers.
+  if (c->query.max_concurrent * 2 > c->http_workers) {
+    return InvalidArgument("query.max_concurrent: must be at most half of http.workers (" +
                            std::to_string(c->http_workers) + ")");
   }
   c->storage.data_dir = c->data_dir;

@@ -24,7 +24,7 @@ struct QueryLimits {
   size_t max_series = 10000;                       // series one metric query may select
   int max_log_lines = 10000;   // records per /api/v1/logs page (larger limits are clamped)
   int64_t timeout_ms = 30000;  // a query running longer is stopped (503)
-  int max_concurrent = 0;      // reads running at once; 0 = half of http.workers
+  int max_concurrent = 0;      // queries running at once (as many may wait); 0 = workers / 4
 };
 
 struct CollectorConfig {

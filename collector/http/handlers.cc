@@ -3,78 +3,15 @@
 #include "collector/http/handlers.h"
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "collector/http/embedded_files.h"
-#include "common/deadline.h"
+#include "collector/http/query_limiter.h"
 
 namespace hivewatch {
 namespace {
 
 using HandlerFn = HttpResponse (*)(const HttpRequest&, const HandlerContext&);
-
-// Runs queries within query.max_concurrent and query.timeout, so that reads can never hold
-// every worker thread (pushes always find one) and none runs unbounded. The deadline reaches
-// storage and the PromQL evaluator through ScopedDeadline (common/deadline.h).
-class QueryLimiter {
- public:
-  QueryLimiter(int max_concurrent, int64_t timeout_ms)
-      : max_concurrent_(max_concurrent), timeout_ms_(timeout_ms) {}
-
-  // `prometheus`: errors in Prometheus's JSON shape (metric_handlers.cc) instead of HttpError.
-  HttpResponse Run(const HttpRequest& request, const HandlerContext& ctx, HandlerFn fn,
-                   bool prometheus) {
-    if (running_.fetch_add(1) >= max_concurrent_) {
-      running_.fetch_sub(1);
-      return Refuse(503, "unavailable",
-                    "too many queries are running (query.max_concurrent = " +
-                        std::to_string(max_concurrent_) + "); retry shortly",
-                    prometheus, {{"Retry-After", "1"}});
-    }
-    struct Leave {
-      std::atomic<int>& running;
-      ~Leave() { running.fetch_sub(1); }
-    } leave{running_};
-    ScopedDeadline deadline(std::chrono::steady_clock::now() +
-                            std::chrono::milliseconds(timeout_ms_));
-    HttpResponse response;
-    try {
-      response = fn(request, ctx);
-    } catch (const HttpError&) {
-      if (!DeadlinePassed()) throw;
-      return TimedOut(prometheus);
-    }
-    // A query stopped by its deadline fails in storage (interrupted) or the evaluator: say why.
-    if (response.status >= 500 && DeadlinePassed()) return TimedOut(prometheus);
-    return response;
-  }
-
- private:
-  HttpResponse TimedOut(bool prometheus) const {
-    return Refuse(503, "timeout",
-                  "the query took longer than " + std::to_string(timeout_ms_) +
-                      " ms (query.timeout): narrow it (a shorter range, fewer series, more "
-                      "specific terms)",
-                  prometheus, {});
-  }
-
-  static HttpResponse Refuse(int status, const std::string& type, const std::string& message,
-                             bool prometheus, HttpError::HeaderList headers) {
-    if (!prometheus) throw HttpError(status, message, std::move(headers));
-    HttpResponse r = HttpResponse::Json(
-        nlohmann::json{{"status", "error"}, {"errorType", type}, {"error", message}}.dump(),
-        status);
-    r.headers = std::move(headers);
-    return r;
-  }
-
-  const int max_concurrent_;
-  const int64_t timeout_ms_;
-  std::atomic<int> running_{0};
-};
 
 }  // namespace
 
@@ -85,11 +22,11 @@ void AddRoutes(Router* router, const HandlerContext* ctx) {
   const QueryLimits limits = ctx->config != nullptr ? ctx->config->query : QueryLimits{};
   const int workers = ctx->config != nullptr ? ctx->config->http_workers : 16;
   auto limiter = std::make_shared<QueryLimiter>(
-      limits.max_concurrent > 0 ? limits.max_concurrent : std::max(1, workers / 2),
+      limits.max_concurrent > 0 ? limits.max_concurrent : std::max(1, workers / 4),
       limits.timeout_ms);
   auto query = [ctx, limiter](HandlerFn fn, bool prometheus = false) {
     return [ctx, limiter, fn, prometheus](const HttpRequest& r) {
-      return limiter->Run(r, *ctx, fn, prometheus);
+      return limiter->Run([&] { return fn(r, *ctx); }, prometheus);
     };
   };
   router->Add("POST", "/api/v1/push", Scope::kIngest, bind(HandlePush));

@@ -16,7 +16,6 @@ using hivewatch::testing::TempDir;
 
 namespace {
 
-
 // Writes `text` to <dir>/collector.toml and returns the path.
 std::string WriteConfig(const TempDir& dir, const std::string& text) {
   const std::string path = dir.path() + "/collector.toml";
@@ -256,7 +255,8 @@ TEST_CASE("a section given as a plain value is an error naming it", "[config]") 
     Result<CollectorConfig> r = Load(text);
     CHECK_FALSE(r.ok());
     const std::string key = std::string(text).substr(0, std::string(text).find(' '));
-    CHECK_THAT(r.status().message(), Catch::EndsWith(":1: " + key + ": expected a table ([" + key + "])"));
+    CHECK_THAT(r.status().message(),
+               Catch::EndsWith(":1: " + key + ": expected a table ([" + key + "])"));
   }
 }
 
@@ -501,6 +501,8 @@ TEST_CASE("validation wants both TLS files or neither, and queries within the wo
   CHECK(ValidateError(half) == "tls: set both cert_file and key_file (or neither, for plain HTTP)");
   CollectorConfig many;
   many.http_workers = 4;
-  many.query.max_concurrent = 5;
-  CHECK(ValidateError(many) == "query.max_concurrent: must not exceed http.workers (4)");
+  many.query.max_concurrent = 3;
+  CHECK(ValidateError(many) == "query.max_concurrent: must be at most half of http.workers (4)");
+  many.query.max_concurrent = 2;
+  CHECK(ValidateCollectorConfig(&many).ok());
 }
