@@ -138,6 +138,14 @@ int StatusOf(const std::string& response) {
   return response.size() > 12 ? std::stoi(response.substr(9, 3)) : 0;
 }
 
+// An empty agent configuration: without --config the agent would read /etc/hivewatch/agent.toml
+// if the machine has one.
+std::string EmptyConfig(const TempDir& dir) {
+  const std::string path = dir.path() + "/agent.toml";
+  std::ofstream(path) << "";
+  return path;
+}
+
 json MetricBatch(const std::string& batch_id, int series) {
   json metrics = json::array();
   for (int i = 0; i < series; ++i) {
@@ -189,10 +197,11 @@ TEST_CASE("with a certificate the collector serves HTTPS; the agent and the CLI 
 
     // The agent with the wrong CA: its pushes fail on the certificate and nothing arrives.
     TempDir state;
-    Process agent = Process::Start(
-        {AgentBinary(), "--collector", collector.url(), "--token", ingest, "--ca-file", other_ca,
-         "--host", "tls-wrong-ca", "--interval", "1s", "--state-dir", state.path() + "/state"},
-        state.path() + "/agent.out", state.path() + "/agent.log");
+    Process agent =
+        Process::Start({AgentBinary(), "--config", EmptyConfig(state), "--collector",
+                        collector.url(), "--token", ingest, "--ca-file", other_ca, "--host",
+                        "tls-wrong-ca", "--interval", "1s", "--state-dir", state.path() + "/state"},
+                       state.path() + "/agent.out", state.path() + "/agent.log");
     bool failed = WaitFor(
         [&] {
           return ReadFile(state.path() + "/agent.log").find("certificate") != std::string::npos;
@@ -224,10 +233,11 @@ TEST_CASE("with a certificate the collector serves HTTPS; the agent and the CLI 
 
   SECTION("the agent pushes over TLS and the CLI reads it back") {
     TempDir state;
-    Process agent = Process::Start(
-        {AgentBinary(), "--collector", collector.url(), "--token", ingest, "--ca-file", pki.ca_cert,
-         "--host", "tls-agent", "--interval", "1s", "--state-dir", state.path() + "/state"},
-        state.path() + "/agent.out", state.path() + "/agent.log");
+    Process agent =
+        Process::Start({AgentBinary(), "--config", EmptyConfig(state), "--collector",
+                        collector.url(), "--token", ingest, "--ca-file", pki.ca_cert, "--host",
+                        "tls-agent", "--interval", "1s", "--state-dir", state.path() + "/state"},
+                       state.path() + "/agent.out", state.path() + "/agent.log");
     CommandResult hosts;
     bool arrived = WaitFor(
         [&] {
