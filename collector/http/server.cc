@@ -1,15 +1,19 @@
 #include "collector/http/server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
 #include <chrono>
 #include <iterator>
 #include <thread>
@@ -78,6 +82,7 @@ struct HttpServer::Impl {
   RequestObserver* observer;  // may be null
   asio::io_context ioc;
   tcp::acceptor acceptor;
+  asio::steady_timer accept_pause{acceptor.get_executor()};  // after running out of descriptors
   asio::thread_pool workers;
   std::unique_ptr<ssl::context> tls;  // null: plain HTTP
   std::vector<std::thread> io_threads;
@@ -327,6 +332,15 @@ void HttpServer::Impl::Accept() {
       }
     } else {
       spdlog::warn("accept failed: {}", ec.message());
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+        // Out of file descriptors: accepting again at once would fail again at once. Pause
+        // (connections that close meanwhile free some) instead of spinning.
+        accept_pause.expires_after(std::chrono::milliseconds(100));
+        accept_pause.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && acceptor.is_open()) Accept();
+        });
+        return;
+      }
     }
     Accept();
   });
@@ -338,6 +352,24 @@ HttpServer::HttpServer(ServerOptions options, const Router& router, RequestObser
 HttpServer::~HttpServer() { Stop(0); }
 
 namespace {
+
+// Each connection holds a file descriptor, and the usual soft limit (1024) is below the default
+// max_connections: raise the soft limit toward the hard one, as far as max_connections needs
+// (plus room for the database and logs).
+void RaiseOpenFileLimit(int max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(max_connections) + 256;
+  if (limit.rlim_cur >= wanted) return;
+  const rlim_t raised = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  if (raised <= limit.rlim_cur) return;
+  limit.rlim_cur = raised;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (raised < wanted) {
+    spdlog::warn("open files are limited to {} (ulimit -n): fewer than http.max_connections ({})",
+                 raised, max_connections);
+  }
+}
 
 // A TLS 1.2+ server context from PEM files; kInvalidArgument naming the file that failed.
 Result<std::unique_ptr<ssl::context>> MakeTlsContext(const ServerOptions& options) {
@@ -367,6 +399,7 @@ Result<std::unique_ptr<ssl::context>> MakeTlsContext(const ServerOptions& option
 }  // namespace
 
 Status HttpServer::Start() {
+  RaiseOpenFileLimit(impl_->options.max_connections);
   Result<std::unique_ptr<ssl::context>> tls = MakeTlsContext(impl_->options);
   HW_RETURN_IF_ERROR(tls.status());
   impl_->tls = std::move(tls).value();
