@@ -285,12 +285,27 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     } else {
       beast::error_code ec;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-      stream_.close();
+      if (ec) return stream_.close();
+      // Lingering close: closing with unread request bytes (a body refused with 413, headers
+      // with 431) makes the kernel send a reset, which can destroy the answer before the
+      // client reads it. Read and drop what still comes until the client closes, for at most
+      // a second.
+      Tcp().expires_after(std::chrono::seconds(1));
+      Drain();
     }
+  }
+
+  void Drain() {
+    stream_.async_read_some(asio::buffer(drain_, sizeof drain_),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->stream_.close();
+                              self->Drain();
+                            });
   }
 
   Stream stream_;
   beast::flat_buffer buffer_;
+  char drain_[4096];  // Drain's scratch
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpServer::Impl* server_;
   std::string remote_;
