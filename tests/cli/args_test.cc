@@ -123,7 +123,7 @@ TEST_CASE("the URL and token come from the environment unless flags override the
   CHECK(Parse({"hosts"}, {{"HIVEWATCH_URL", ""}}).base_url == kDefaultUrl);
 }
 
-TEST_CASE("--ca-file or HIVEWATCH_CA_FILE names the CA to trust; the flag wins", "[cli]") {
+TEST_CASE("the CA file comes from --ca-file, else from HIVEWATCH_CA_FILE", "[cli]") {
   CHECK(Parse({"hosts"}).ca_file.empty());
   CHECK(Parse({"--ca-file", "/etc/ca.pem", "hosts"}).ca_file == "/etc/ca.pem");
   CHECK(Parse({"hosts", "--ca-file", "/etc/ca.pem"}).ca_file == "/etc/ca.pem");

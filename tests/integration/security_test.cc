@@ -162,7 +162,7 @@ json MetricBatch(const std::string& batch_id, int series) {
 
 }  // namespace
 
-TEST_CASE("with a certificate the collector serves HTTPS; the agent and the CLI verify it",
+TEST_CASE("with a certificate the collector serves HTTPS, and the agent and the CLI verify it",
           "[integration][tls]") {
   TempDir pki_dir;
   const TestPki pki = MakePki(pki_dir.path());
@@ -276,7 +276,7 @@ TEST_CASE("a certificate without its key, or a key that does not match, stops th
                  Catch::Contains("mismatch"));
 }
 
-TEST_CASE("a token over its request rate gets 429 with Retry-After; other tokens do not",
+TEST_CASE("a token over its request rate gets 429 with Retry-After, other tokens do not",
           "[integration][limits]") {
   CollectorProcess collector;
   collector.UseConfig("[http]\nrate_limit = 1\nrate_burst = 3\n");
@@ -365,7 +365,7 @@ TEST_CASE("header size and count are limited with 431", "[integration][limits]")
   }
 }
 
-TEST_CASE("connections over http.max_connections are closed; a freed slot is used again",
+TEST_CASE("connections over http.max_connections are closed, and a freed slot is used again",
           "[integration][limits]") {
   CollectorProcess collector({"--no-auth"});
   collector.UseConfig("[http]\nmax_connections = 3\n");
@@ -477,7 +477,7 @@ TEST_CASE("the dashboard's files cannot be left by path traversal", "[integratio
   CHECK(StatusOf(ok.ReadResponse()) == 200);
 }
 
-TEST_CASE("dashboard responses carry the security headers; the page has no inline script",
+TEST_CASE("dashboard responses carry the security headers and the page has no inline script",
           "[integration][static]") {
   CollectorProcess collector({"--no-auth"});
   collector.Start();

@@ -68,7 +68,7 @@ TEST_CASE("a query over max_concurrent is refused with 503 and Retry-After", "[q
   CHECK(limiter.Run([] { return HttpResponse::Json("ok"); }, false).body == "ok");
 }
 
-TEST_CASE("a query waits for a slot; as many may wait as run, more are refused at once",
+TEST_CASE("a query waits for a slot, as many may wait as run, more are refused at once",
           "[query-limits]") {
   QueryLimiter limiter(/*max_concurrent=*/1, /*timeout_ms=*/60000, /*max_wait_ms=*/60000);
   std::promise<void> started, release;
