@@ -5,6 +5,8 @@
 # repository; a crash leaves its input in $BUILD_DIR/artifacts/ and makes the script fail.
 #   fuzz/run.sh              # every target, 10 s each
 #   fuzz/run.sh 600 promql   # one target, 10 minutes
+# HIVEWATCH_FUZZ_SEED fixes libFuzzer's random seed (CI sets 1, so a run is repeatable); unset or
+# 0 = a new seed each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +35,7 @@ for t in "${TARGETS[@]}"; do
   log="$BUILD_DIR/$t.log"
   # -timeout: one input running over 10 s is a hang; -rss_limit_mb: a leak or a blow-up.
   if "$BUILD_DIR/${t}_fuzz" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
+      -seed="${HIVEWATCH_FUZZ_SEED:-0}" \
       -print_final_stats=1 -artifact_prefix="$BUILD_DIR/artifacts/$t-" \
       "$BUILD_DIR/corpus/$t" "fuzz/corpus/$t" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
