@@ -33,20 +33,36 @@ void Await(Fn condition) {
   }
 }
 
+// A query that holds its slot, on its own thread, until Finish.
+class BusyQuery {
+ public:
+  explicit BusyQuery(QueryLimiter& limiter) {
+    thread_ = std::thread([this, &limiter, released = release_.get_future().share()] {
+      limiter.Run(
+          [&] {
+            started_.set_value();
+            released.wait();
+            return HttpResponse::Json("{}");
+          },
+          false);
+    });
+    started_.get_future().wait();
+  }
+  ~BusyQuery() { Finish(); }
+  void Finish() {
+    if (!thread_.joinable()) return;
+    release_.set_value();
+    thread_.join();
+  }
+
+ private:
+  std::promise<void> started_, release_;
+  std::thread thread_;
+};
+
 TEST_CASE("a query over max_concurrent is refused with 503 and Retry-After", "[query-limits]") {
   QueryLimiter limiter(/*max_concurrent=*/1, /*timeout_ms=*/60000, /*max_wait_ms=*/0);
-  std::promise<void> started, release;
-  std::shared_future<void> released = release.get_future().share();
-  std::thread busy([&] {
-    limiter.Run(
-        [&] {
-          started.set_value();
-          released.wait();
-          return HttpResponse::Json("{}");
-        },
-        false);
-  });
-  started.get_future().wait();
+  BusyQuery busy(limiter);
   CHECK(limiter.running() == 1);
   try {
     limiter.Run([] { return HttpResponse::Json("{}"); }, false);
@@ -62,8 +78,7 @@ TEST_CASE("a query over max_concurrent is refused with 503 and Retry-After", "[q
   CHECK(prom.status == 503);
   CHECK(nlohmann::json::parse(prom.body)["errorType"] == "unavailable");
   CHECK(HeaderOf(prom, "Retry-After") == "1");
-  release.set_value();
-  busy.join();
+  busy.Finish();
   CHECK(limiter.running() == 0);
   CHECK(limiter.Run([] { return HttpResponse::Json("ok"); }, false).body == "ok");
 }
@@ -71,18 +86,7 @@ TEST_CASE("a query over max_concurrent is refused with 503 and Retry-After", "[q
 TEST_CASE("a query waits for a slot, as many may wait as run, more are refused at once",
           "[query-limits]") {
   QueryLimiter limiter(/*max_concurrent=*/1, /*timeout_ms=*/60000, /*max_wait_ms=*/60000);
-  std::promise<void> started, release;
-  std::shared_future<void> released = release.get_future().share();
-  std::thread busy([&] {
-    limiter.Run(
-        [&] {
-          started.set_value();
-          released.wait();
-          return HttpResponse::Json("{}");
-        },
-        false);
-  });
-  started.get_future().wait();
+  BusyQuery busy(limiter);
   std::string waited_answer;
   std::thread waiter([&] {
     waited_answer = limiter.Run([] { return HttpResponse::Json("waited"); }, false).body;
@@ -90,8 +94,7 @@ TEST_CASE("a query waits for a slot, as many may wait as run, more are refused a
   Await([&] { return limiter.waiting() == 1; });
   // A second waiter would make two: refused without waiting (else this would take a minute).
   CHECK_THROWS_AS(limiter.Run([] { return HttpResponse::Json("{}"); }, false), HttpError);
-  release.set_value();
-  busy.join();
+  busy.Finish();
   waiter.join();
   CHECK(waited_answer == "waited");
   CHECK(limiter.running() == 0);
