@@ -383,6 +383,7 @@ Status Agent::Start() {
   ship.pusher.urls = s.config.collectors;
   ship.pusher.token = s.config.token;
   ship.backoff.max = std::chrono::milliseconds(s.config.retry_max_ms);
+  ship.pusher.ca_file = s.config.ca_file;
   ship.on_acked = [&s](const SpoolRecord& record) { s.OnAcked(record); };
   s.shipper = std::make_unique<Shipper>(*s.spool, ship);
   s.inputs = MakeInputs(s.config);

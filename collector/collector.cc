@@ -18,6 +18,7 @@ struct Collector::Impl {
   std::unique_ptr<Storage> storage;
   std::unique_ptr<TokenRegistry> tokens;
   std::unique_ptr<BearerAuthorizer> authorizer;
+  std::unique_ptr<RateLimiter> rate_limiter;  // null: http.rate_limit = 0
   std::unique_ptr<Router> router;
   std::unique_ptr<LogNotifier> log_notifier;
   HandlerContext context;
@@ -62,6 +63,10 @@ Status Collector::Start() {
   }
   s.authorizer = std::make_unique<BearerAuthorizer>(s.tokens.get(), s.config.no_auth);
   s.router = std::make_unique<Router>(s.authorizer.get());
+  if (s.config.rate_limit > 0) {
+    s.rate_limiter = std::make_unique<RateLimiter>(s.config.rate_limit, s.config.rate_burst);
+    s.router->SetRateLimiter(s.rate_limiter.get());
+  }
   s.context.storage = s.storage.get();
   s.context.config = &s.config;
   s.context.metrics = s.metrics.get();
@@ -75,6 +80,12 @@ Status Collector::Start() {
   options.listen = s.config.listen;
   options.worker_threads = s.config.http_workers;
   options.read_timeout_ms = s.config.read_timeout_ms;
+  options.write_timeout_ms = s.config.write_timeout_ms;
+  options.max_header_bytes = s.config.max_header_bytes;
+  options.max_header_count = s.config.max_header_count;
+  options.max_connections = s.config.max_connections;
+  options.tls_cert_file = s.config.tls.cert_file;
+  options.tls_key_file = s.config.tls.key_file;
   // The raw body gets the same limit as the decompressed one: a gzip body larger than the
   // data it holds is not worth accepting.
   options.max_body_bytes = s.config.max_body_bytes;

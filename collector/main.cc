@@ -113,6 +113,8 @@ Result<CollectorConfig> BuildConfig(const std::string& config_path, const po::va
     config.storage.clickhouse.database = vm["clickhouse-database"].as<std::string>();
   }
   if (vm.count("no-auth")) config.no_auth = true;
+  if (vm.count("tls-cert")) config.tls.cert_file = vm["tls-cert"].as<std::string>();
+  if (vm.count("tls-key")) config.tls.key_file = vm["tls-key"].as<std::string>();
   if (vm.count("log-level")) config.log_level = vm["log-level"].as<std::string>();
   HW_RETURN_IF_ERROR(ValidateCollectorConfig(&config));
   return config;
@@ -159,6 +161,9 @@ int main(int argc, char** argv) {
       ("clickhouse-database", po::value<std::string>()->value_name("DB"),
        "the ClickHouse database (default hivewatch)")
       ("no-auth", "accept requests without a token (local experiments only)")
+      ("tls-cert", po::value<std::string>()->value_name("FILE"),
+       "serve HTTPS with this PEM certificate chain (needs --tls-key)")
+      ("tls-key", po::value<std::string>()->value_name("FILE"), "the PEM private key of --tls-cert")
       ("log-level", po::value<std::string>()->value_name("LEVEL"), "trace, debug, info, warn or error (default info)")
       ("check-config", "validate the configuration and exit (0 if valid)");
   po::options_description hidden;
@@ -224,11 +229,12 @@ int main(int argc, char** argv) {
                                ? "ClickHouse " + config.storage.clickhouse.url + ", database " +
                                      config.storage.clickhouse.database
                                : config.data_dir + "/hivewatch.db";
-  spdlog::info("hivewatch-collector {} listening on http://{} (data: {})", kVersion,
-               collector.BoundAddress(), data);
+  spdlog::info("hivewatch-collector {} listening on {}://{} (data: {})", kVersion,
+               config.tls.enabled() ? "https" : "http", collector.BoundAddress(), data);
 
   ServiceLoopHooks hooks;
-  hooks.ready_status = "listening on http://" + collector.BoundAddress();
+  hooks.ready_status = std::string("listening on ") + (config.tls.enabled() ? "https" : "http") +
+                       "://" + collector.BoundAddress();
   hooks.reload = [&] {
     Reload(config_path, vm, &config);
     return true;

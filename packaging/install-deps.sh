@@ -14,6 +14,8 @@ PACKAGES=(
   zlib1g-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev libsimdjson-dev libsystemd-dev
   # tests
   catch2 curl sqlite3 bsdutils procps
+  openssl  # the TLS tests make a throwaway CA and server certificate with the openssl command
+  clang libclang-rt-14-dev  # fuzz/: libFuzzer and the sanitizer runtimes
   prometheus  # promtool checks the agent's and collector's exposition; the server scrapes /metrics and /federate in tests
   nginx  # the syslog test starts its own nginx (on a systemd host the package also enables nginx.service)
   systemd-journal-remote  # the journald input's tests make real journal files from export format

@@ -225,8 +225,10 @@ Status Spool::Append(const std::string& batch_id, std::string_view payload, std:
   body[1] = static_cast<char>(batch_id.size() >> 8);
   PutU32(body + 2, static_cast<uint32_t>(meta.size()));
   std::memcpy(body + 6, batch_id.data(), batch_id.size());
-  std::memcpy(body + 6 + batch_id.size(), meta.data(), meta.size());
-  std::memcpy(body + 6 + batch_id.size() + meta.size(), payload.data(), payload.size());
+  // std::copy, not memcpy: an empty string_view may have a null data(), which memcpy may not
+  // be given even for 0 bytes (UBSan reports it).
+  std::copy(meta.begin(), meta.end(), body + 6 + batch_id.size());
+  std::copy(payload.begin(), payload.end(), body + 6 + batch_id.size() + meta.size());
   PutU32(p + 8, RecordCrc(p + 4, body, body_len));
 
   std::lock_guard<std::mutex> lock(mu_);

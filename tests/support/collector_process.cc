@@ -41,14 +41,15 @@ void CollectorProcess::Start() {
   const size_t log_offset = ReadFile(log_path).size();
   // A restart keeps the port, so clients configured with the URL find it again.
   const std::string listen =
-      url_.empty() ? "127.0.0.1:0" : url_.substr(std::string("http://").size());
+      url_.empty() ? "127.0.0.1:0" : url_.substr(url_.find("://") + 3);
   const std::string config_path = WriteConfig();
   std::vector<std::string> argv = {CollectorBinary(),     "--listen", listen,     "--data-dir",
                                    dir_.path() + "/data", "--config", config_path};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   process_ = Process::Start(argv, dir_.path() + "/collector.out", log_path);
   ++starts_;
-  const std::string marker = "listening on http://";
+  // "listening on http://127.0.0.1:PORT", or https:// with TLS.
+  const std::string marker = "listening on ";
   std::string address;
   bool up = WaitFor(
       [&] {
@@ -62,7 +63,7 @@ void CollectorProcess::Start() {
       std::chrono::seconds(20));
   INFO("collector log:\n" << log());
   REQUIRE(up);
-  url_ = "http://" + address;
+  url_ = address;
 }
 
 int CollectorProcess::Stop() {

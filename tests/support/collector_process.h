@@ -32,7 +32,7 @@ class CollectorProcess {
   // SCOPE` and returns the printed token.
   std::string CreateToken(const std::string& name, const std::string& scope);
 
-  const std::string& url() const { return url_; }  // "http://127.0.0.1:PORT"
+  const std::string& url() const { return url_; }  // "http://127.0.0.1:PORT" (https with TLS)
   const std::string& data_dir() const { return dir_.path(); }
   std::string log() const;  // everything the collector wrote to stderr so far
 

@@ -29,7 +29,7 @@ PrometheusProcess::~PrometheusProcess() {
 std::string PrometheusProcess::log() const { return ReadFile(dir_.path() + "/prometheus.log"); }
 
 void PrometheusProcess::Start() {
-  HttpClient client(HttpClientOptions{1000, 2000});
+  HttpClient client(HttpClientOptions{1000, 2000, ""});
   for (int attempt = 0; attempt < 3; ++attempt) {
     const int port = FreeLoopbackPort();
     REQUIRE(port > 0);

@@ -71,6 +71,19 @@ void CheckSameSettings(const CollectorConfig& a, const CollectorConfig& b) {
   CHECK(a.http_workers == b.http_workers);
   CHECK(a.read_timeout_ms == b.read_timeout_ms);
   CHECK(a.metrics_require_read == b.metrics_require_read);
+  CHECK(a.write_timeout_ms == b.write_timeout_ms);
+  CHECK(a.max_header_bytes == b.max_header_bytes);
+  CHECK(a.max_header_count == b.max_header_count);
+  CHECK(a.max_connections == b.max_connections);
+  CHECK(a.rate_limit == b.rate_limit);
+  CHECK(a.rate_burst == b.rate_burst);
+  CHECK(a.tls.cert_file == b.tls.cert_file);
+  CHECK(a.tls.key_file == b.tls.key_file);
+  CHECK(a.query.max_range_ms == b.query.max_range_ms);
+  CHECK(a.query.max_series == b.query.max_series);
+  CHECK(a.query.max_log_lines == b.query.max_log_lines);
+  CHECK(a.query.timeout_ms == b.query.timeout_ms);
+  CHECK(a.query.max_concurrent == b.query.max_concurrent);
   CHECK(a.storage.backend == b.storage.backend);
   CHECK(a.storage.data_dir == b.storage.data_dir);
   CHECK(a.storage.synchronous_full == b.storage.synchronous_full);
@@ -106,6 +119,18 @@ TEST_CASE("the built-in defaults are the documented ones", "[config]") {
   CHECK(c.storage.retention.max_age_ms == 15LL * 86400 * 1000);
   CHECK(c.storage.retention.max_bytes == 0);
   CHECK(c.storage.retention.interval_ms == 60000);
+  CHECK(c.write_timeout_ms == 30000);
+  CHECK(c.max_header_bytes == 65536);
+  CHECK(c.max_header_count == 100);
+  CHECK(c.max_connections == 1024);
+  CHECK(c.rate_limit == 100);
+  CHECK(c.rate_burst == 200);
+  CHECK_FALSE(c.tls.enabled());
+  CHECK(c.query.max_range_ms == 32LL * 24 * 3600 * 1000);
+  CHECK(c.query.max_series == 10000);
+  CHECK(c.query.max_log_lines == 10000);
+  CHECK(c.query.timeout_ms == 30000);
+  CHECK(c.query.max_concurrent == 0);
   CHECK(ValidateCollectorConfig(&c).ok());
 }
 
@@ -125,6 +150,23 @@ max_future = "1h30m"
 workers = 4
 read_timeout = "1m"
 metrics_scope = "read"
+write_timeout = "10s"
+max_header_bytes = 8192
+max_header_count = 50
+max_connections = 64
+rate_limit = 2.5
+rate_burst = 10
+
+[tls]
+cert_file = "/etc/hivewatch/cert.pem"
+key_file = "/etc/hivewatch/key.pem"
+
+[query]
+max_range = "7d"
+max_series = 500
+max_log_lines = 2000
+timeout = "5s"
+max_concurrent = 2
 
 [storage]
 backend = "sqlite"
@@ -150,6 +192,19 @@ retention_interval = "5m"
   CHECK(c.storage.retention.max_age_ms == 30LL * 86400 * 1000);
   CHECK(c.storage.retention.max_bytes == 10737418240);
   CHECK(c.storage.retention.interval_ms == 5 * 60000);
+  CHECK(c.write_timeout_ms == 10000);
+  CHECK(c.max_header_bytes == 8192);
+  CHECK(c.max_header_count == 50);
+  CHECK(c.max_connections == 64);
+  CHECK(c.rate_limit == 2.5);
+  CHECK(c.rate_burst == 10);
+  CHECK(c.tls.cert_file == "/etc/hivewatch/cert.pem");
+  CHECK(c.tls.key_file == "/etc/hivewatch/key.pem");
+  CHECK(c.query.max_range_ms == 7LL * 24 * 3600 * 1000);
+  CHECK(c.query.max_series == 500);
+  CHECK(c.query.max_log_lines == 2000);
+  CHECK(c.query.timeout_ms == 5000);
+  CHECK(c.query.max_concurrent == 2);
 
   CollectorConfig validated = c;
   REQUIRE(ValidateCollectorConfig(&validated).ok());
@@ -443,7 +498,7 @@ TEST_CASE("every commented setting in collector.toml is a valid one when uncomme
       ++settings;
     }
   }
-  CHECK(settings == 20);  // listen … storage.retention_interval, storage.clickhouse.url … cluster
+  CHECK(settings == 33);  // listen … storage.retention_interval, storage.clickhouse.*, tls, limits, query
   Result<CollectorConfig> r = Load(uncommented);
   INFO(uncommented);
   INFO(r.status().message());
@@ -478,4 +533,30 @@ TEST_CASE("setting errors name the file and the line", "[config]") {
   Result<CollectorConfig> r = LoadCollectorConfig(path);
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().message() == path + ":4: http.workers: must be between 1 and 1024");
+}
+
+TEST_CASE("security limits out of range are errors naming the key", "[config]") {
+  CHECK_THAT(LoadError("[http]\nrate_limit = -1\n"), Catch::StartsWith("http.rate_limit: must be"));
+  CHECK_THAT(LoadError("[http]\nmax_connections = 0\n"),
+             Catch::StartsWith("http.max_connections: must be between 1"));
+  CHECK_THAT(LoadError("[http]\nwrite_timeout = \"10ms\"\n"),
+             Catch::StartsWith("http.write_timeout: must be between 100ms and 1h"));
+  CHECK_THAT(LoadError("[query]\nmax_log_lines = 10001\n"),
+             Catch::StartsWith("query.max_log_lines: must be between 1 and 10000"));
+  CHECK_THAT(LoadError("[query]\ntimeout = \"2h\"\n"),
+             Catch::StartsWith("query.timeout: must be between 1ms and 1h"));
+  CHECK_THAT(LoadError("[tls]\ncert = \"x\"\n"), Catch::StartsWith("tls.cert: unknown setting"));
+}
+
+TEST_CASE("validation wants both TLS files or neither, and queries within the workers",
+          "[config]") {
+  CollectorConfig half;
+  half.tls.cert_file = "/etc/hivewatch/cert.pem";
+  CHECK(ValidateError(half) == "tls: set both cert_file and key_file (or neither, for plain HTTP)");
+  CollectorConfig many;
+  many.http_workers = 4;
+  many.query.max_concurrent = 3;
+  CHECK(ValidateError(many) == "query.max_concurrent: must be at most half of http.workers (4)");
+  many.query.max_concurrent = 2;
+  CHECK(ValidateCollectorConfig(&many).ok());
 }
