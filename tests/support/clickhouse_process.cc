@@ -84,7 +84,7 @@ void ClickhouseProcess::Start() {
   REQUIRE_FALSE(stock.empty());
   std::filesystem::copy_file("/etc/clickhouse-server/users.xml", dir_.path() + "/users.xml",
                              std::filesystem::copy_options::overwrite_existing);
-  HttpClient client(HttpClientOptions{1000, 2000});
+  HttpClient client(HttpClientOptions{1000, 2000, ""});
   for (int attempt = 0; attempt < 3; ++attempt) {
     const int http_port = FreeLoopbackPort();
     const int tcp_port = FreeLoopbackPort();
