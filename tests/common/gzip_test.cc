@@ -41,3 +41,31 @@ TEST_CASE("concatenated gzip members decompress to the concatenation", "[gzip]")
   REQUIRE(r.ok());
   CHECK(*r == "first half, second half");
 }
+
+TEST_CASE("Gzip's output at every level is standard gzip that the collector's inflater reads",
+          "[gzip]") {
+  // Push JSON of several MB: more than one deflate block, and more than zlib's 64 KiB chunks.
+  std::string json = "{\"logs\":[";
+  for (int i = 0; i < 40000; ++i) {
+    json += "{\"level\":\"info\",\"message\":\"GET /api/v1/items/" + std::to_string(i * 7919) +
+            " HTTP/1.1 200\",\"service\":\"web\",\"ts\":" + std::to_string(1700000000000 + i) +
+            "},";
+  }
+  json += "{}]}";
+  for (int level : {0, 1, 6, 9, 12}) {
+    INFO("level " << level);
+    const std::string packed = Gzip(json, level);
+    REQUIRE(packed.size() > 18);
+    CHECK(static_cast<unsigned char>(packed[0]) == 0x1f);  // gzip magic, deflate method
+    CHECK(static_cast<unsigned char>(packed[1]) == 0x8b);
+    CHECK(packed[2] == 8);
+    if (level > 0) CHECK(packed.size() < json.size() / 4);
+    Result<std::string> back = Gunzip(packed, json.size());
+    REQUIRE(back.ok());
+    CHECK(*back == json);
+    CHECK(Gzip(json, level) == packed);  // deterministic (a compressor per thread is reused)
+  }
+  Result<std::string> empty = Gunzip(Gzip("", 1), 16);
+  REQUIRE(empty.ok());
+  CHECK(empty->empty());
+}
