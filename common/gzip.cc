@@ -73,13 +73,21 @@ std::string Gzip(std::string_view data, int level) {
     cached.level = cached.c != nullptr ? level : -1;
     if (cached.c == nullptr) throw std::runtime_error("libdeflate_alloc_compressor failed");
   }
+  // Text shrinks several times: first try an output buffer of half the input (libdeflate says
+  // 0 when it does not fit), and only then the worst case, which is a little over the input.
+  // Half the memory, and half the zero-filling, of always allocating the bound.
   std::string out;
-  out.resize(libdeflate_gzip_compress_bound(cached.c, data.size()));
-  const size_t n =
-      libdeflate_gzip_compress(cached.c, data.data(), data.size(), out.data(), out.size());
-  if (n == 0) throw std::runtime_error("libdeflate_gzip_compress failed");
-  out.resize(n);
-  return out;
+  const size_t bound = libdeflate_gzip_compress_bound(cached.c, data.size());
+  for (size_t size : {std::min(bound, data.size() / 2 + 1024), bound}) {
+    out.resize(size);
+    const size_t n =
+        libdeflate_gzip_compress(cached.c, data.data(), data.size(), out.data(), out.size());
+    if (n > 0) {
+      out.resize(n);
+      return out;
+    }
+  }
+  throw std::runtime_error("libdeflate_gzip_compress failed");
 }
 
 }  // namespace hivewatch

@@ -65,6 +65,13 @@ TEST_CASE("Gzip's output at every level is standard gzip that the collector's in
     CHECK(*back == json);
     CHECK(Gzip(json, level) == packed);  // deterministic (a compressor per thread is reused)
   }
+  // Incompressible data needs the worst-case output buffer (a little over the input).
+  std::string noise(256 * 1024, '\0');
+  uint32_t x = 12345;
+  for (char& c : noise) c = static_cast<char>((x = x * 1103515245 + 12345) >> 24);
+  Result<std::string> noise_back = Gunzip(Gzip(noise, 1), noise.size());
+  REQUIRE(noise_back.ok());
+  CHECK(*noise_back == noise);
   Result<std::string> empty = Gunzip(Gzip("", 1), 16);
   REQUIRE(empty.ok());
   CHECK(empty->empty());
