@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "collector/auth/bearer_authorizer.h"
-#include "collector/auth/token_store.h"
+#include "collector/auth/token_registry.h"
 #include "collector/export/collector_metrics.h"
 #include "collector/http/handlers.h"
 #include "collector/http/log_notifier.h"
@@ -16,7 +16,7 @@ struct Collector::Impl {
   // Before the storage and the server, which report to it, and destroyed after them.
   std::unique_ptr<CollectorMetrics> metrics;
   std::unique_ptr<Storage> storage;
-  std::unique_ptr<TokenStore> tokens;
+  std::unique_ptr<TokenRegistry> tokens;
   std::unique_ptr<BearerAuthorizer> authorizer;
   std::unique_ptr<Router> router;
   std::unique_ptr<LogNotifier> log_notifier;
@@ -43,7 +43,7 @@ Status Collector::Start() {
     spdlog::warn("AUTHENTICATION IS DISABLED (--no-auth): anyone who can reach {} can push and "
                  "read data. Use this for local experiments only.", s.config.listen);
   } else {
-    Result<std::unique_ptr<TokenStore>> tokens = TokenStore::Open(s.config.data_dir);
+    Result<std::unique_ptr<TokenRegistry>> tokens = OpenTokenRegistry(s.config);
     HW_RETURN_IF_ERROR(tokens.status());
     s.tokens = std::move(tokens).value();
     Result<std::vector<TokenInfo>> list = s.tokens->List();
@@ -52,9 +52,12 @@ Status Collector::Start() {
       for (const auto& t : *list) any_active = any_active || !t.revoked_ms;
     }
     if (!any_active) {
+      const std::string where = s.config.storage.backend == "clickhouse"
+                                    ? "--config FILE"
+                                    : "--data-dir " + s.config.data_dir;
       spdlog::warn("no API tokens exist yet, so every request will be refused (401). Create "
-                   "one: hivewatch-collector --data-dir {} token create --name NAME --scope "
-                   "ingest,read", s.config.data_dir);
+                   "one: hivewatch-collector {} token create --name NAME --scope ingest,read",
+                   where);
     }
   }
   s.authorizer = std::make_unique<BearerAuthorizer>(s.tokens.get(), s.config.no_auth);

@@ -55,6 +55,28 @@ Result<CollectorConfig> LoadCollectorConfig(const std::string& path) {
       return r.Error("synchronous", "must be \"full\" or \"normal\"");
     }
     c.storage.synchronous_full = sync == "full";
+    RetentionOptions& retention = c.storage.retention;
+    HW_RETURN_IF_ERROR(r.Duration("retention", &retention.max_age_ms));
+    HW_RETURN_IF_ERROR(r.Int("max_bytes", 0, int64_t{1} << 50, &retention.max_bytes));
+    if (retention.max_bytes != 0 && retention.max_bytes < (int64_t{1} << 20)) {
+      return r.Error("max_bytes", "must be 0 (no cap) or at least 1048576 (1 MiB)");
+    }
+    HW_RETURN_IF_ERROR(r.Duration("retention_interval", &retention.interval_ms));
+    if (retention.interval_ms < 1000 || retention.interval_ms > 86400 * 1000) {
+      return r.Error("retention_interval", "must be between 1s and 1d");
+    }
+    Result<const toml::table*> clickhouse = r.Sub("clickhouse");
+    HW_RETURN_IF_ERROR(clickhouse.status());
+    if (const toml::table* ct = *clickhouse) {
+      TomlTableReader cr(*ct, "storage.clickhouse", path);
+      ClickhouseOptions& ch = c.storage.clickhouse;
+      HW_RETURN_IF_ERROR(cr.Get("url", &ch.url));
+      HW_RETURN_IF_ERROR(cr.Get("database", &ch.database));
+      HW_RETURN_IF_ERROR(cr.Get("user", &ch.user));
+      HW_RETURN_IF_ERROR(cr.Get("password", &ch.password));
+      HW_RETURN_IF_ERROR(cr.Get("cluster", &ch.cluster));
+      HW_RETURN_IF_ERROR(cr.CheckUnknown());
+    }
     HW_RETURN_IF_ERROR(r.CheckUnknown());
   }
   HW_RETURN_IF_ERROR(top.CheckUnknown());
@@ -74,9 +96,19 @@ Status ValidateCollectorConfig(CollectorConfig* c) {
   if (c->http_workers < 1 || c->http_workers > 1024) {
     return InvalidArgument("http.workers: must be between 1 and 1024");
   }
-  if (c->storage.backend != "sqlite") {
+  if (c->storage.backend != "sqlite" && c->storage.backend != "clickhouse") {
     return InvalidArgument("storage.backend: '" + c->storage.backend +
-                           "' is not available (available: sqlite)");
+                           "' is not available (available: sqlite, clickhouse)");
+  }
+  if (c->storage.backend == "clickhouse") {
+    const std::string& url = c->storage.clickhouse.url;
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      return InvalidArgument("storage.clickhouse.url: '" + url +
+                             "' must start with http:// or https://");
+    }
+    if (c->storage.clickhouse.database.empty()) {
+      return InvalidArgument("storage.clickhouse.database: must be set");
+    }
   }
   c->storage.data_dir = c->data_dir;
   return Status::Ok();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "collector/storage/storage.h"
@@ -24,7 +25,15 @@ struct CollectorConfig {
   int read_timeout_ms = 30000;
   bool metrics_require_read = false;  // [http] metrics_scope = "read": /metrics needs a token
 
-  StorageOptions storage;  // storage.data_dir is filled from data_dir
+  StorageOptions storage = DefaultStorage();  // storage.data_dir is filled from data_dir
+
+  // The collector's storage defaults: 15 days of data, retention applied every minute.
+  static StorageOptions DefaultStorage() {
+    StorageOptions options;
+    options.retention.max_age_ms = int64_t{15} * 24 * 3600 * 1000;
+    options.retention.interval_ms = 60000;
+    return options;
+  }
 };
 
 // Reads a TOML file over the defaults. Unknown keys and wrong types are errors naming the key.

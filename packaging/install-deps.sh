@@ -21,6 +21,7 @@ PACKAGES=(
   dpkg-dev systemd
   help2man  # the packages' man pages, made from each program's --help
   strace  # tests/packaging: the system calls the daemons make, against their units' SystemCallFilter
+  clickhouse-server clickhouse-client  # the clickhouse backend's tests start their own server (18.16)
   # browser tests (tests/browser): Debian's chromium driven by playwright-core from npm; the font
   # the dashboard's screenshots are taken with
   chromium fonts-inter

@@ -98,6 +98,16 @@ struct CommitInfo {
   bool ok = true;      // false when the whole commit failed
 };
 
+// What one application of the retention rules removed (Storage::ApplyRetention).
+struct RetentionResult {
+  int64_t samples = 0;       // points, in whole chunks
+  int64_t series = 0;        // series left without any sample
+  int64_t log_lines = 0;
+  int64_t batch_ids = 0;     // idempotency records of old batches
+  int64_t bytes_before = 0;  // the database's size (bytes in use) before and after
+  int64_t bytes_after = 0;
+};
+
 // Optional hooks into a backend's write path. Called on the backend's writer thread: keep
 // them short and thread-safe.
 class StorageObserver {
@@ -150,11 +160,38 @@ class Storage {
   virtual Result<std::vector<SeriesSamples>> LatestSamples(const std::vector<LabelMatcher>& matchers,
                                                            int64_t at_ms, int64_t lookback_ms) = 0;
 
+  // Applies the retention rules of StorageOptions::retention as of `now_ms` (backends also do
+  // it on their own every retention.interval_ms) and returns once it is done. The default says
+  // the backend lacks it.
+  virtual Result<RetentionResult> ApplyRetention(int64_t now_ms) {
+    return Internal("this storage backend does not support retention");
+  }
+
   // Cheap: running counters and file sizes, no scan (see StorageStats).
   virtual Result<StorageStats> Stats() = 0;
 
   // True when the storage can accept writes (for /readyz).
   virtual bool Ready() = 0;
+};
+
+// How long data is kept and how large the store may grow (docs/configuration.md, [storage]).
+// Data goes in whole units: the SQLite backend drops sample chunks (each within a 2-hour window)
+// whose newest sample is older than the cutoff, and log lines older than it. Off by default
+// here (tests and benchmarks store old timestamps); the collector's defaults are in
+// CollectorConfig.
+struct RetentionOptions {
+  int64_t max_age_ms = 0;   // 0: keep forever
+  int64_t max_bytes = 0;    // 0: no cap; else the oldest data goes until the store fits
+  int64_t interval_ms = 0;  // how often the backend applies the rules; 0: only when asked
+};
+
+// The clickhouse backend's server and tables (docs/scale-out.md).
+struct ClickhouseOptions {
+  std::string url = "http://127.0.0.1:8123";  // the HTTP interface
+  std::string database = "hivewatch";
+  std::string user = "default";
+  std::string password;
+  std::string cluster;  // non-empty: *_local tables ON CLUSTER and Distributed tables over them
 };
 
 struct StorageOptions {
@@ -163,6 +200,8 @@ struct StorageOptions {
   bool synchronous_full = true;         // sqlite: fsync on every commit (power-loss safe)
   int max_batch_wait_ms = 2;            // writer: how long to gather concurrent batches per commit
   StorageObserver* observer = nullptr;  // optional; must outlive the storage
+  RetentionOptions retention;
+  ClickhouseOptions clickhouse;         // clickhouse: the server and database
 };
 
 // Opens (creating if needed) the configured backend.

@@ -13,7 +13,9 @@ std::string AgentBinary() { return HIVEWATCH_AGENT_BIN; }
 std::string SharedLogsDir() { return HIVEWATCH_SHARED_LOGS; }
 
 CollectorProcess::CollectorProcess(std::vector<std::string> extra_args)
-    : extra_args_(std::move(extra_args)) {}
+    : extra_args_(std::move(extra_args)) {
+  UseConfig("");
+}
 
 CollectorProcess::~CollectorProcess() {
   if (process_.Running()) Stop();
@@ -22,19 +24,27 @@ CollectorProcess::~CollectorProcess() {
 std::string CollectorProcess::log() const { return ReadFile(dir_.path() + "/collector.log"); }
 
 void CollectorProcess::UseConfig(const std::string& toml) {
+  config_toml_ = toml;
+  if (toml.find("[storage]") == std::string::npos) {
+    config_toml_ = "[storage]\nretention = \"0s\"\n" + toml;
+  }
+}
+
+std::string CollectorProcess::WriteConfig() const {
   const std::string path = dir_.path() + "/collector.toml";
-  std::ofstream(path) << toml;
-  extra_args_.push_back("--config");
-  extra_args_.push_back(path);
+  std::ofstream(path) << config_toml_;
+  return path;
 }
 
 void CollectorProcess::Start() {
   const std::string log_path = dir_.path() + "/collector.log";
   const size_t log_offset = ReadFile(log_path).size();
   // A restart keeps the port, so clients configured with the URL find it again.
-  const std::string listen = url_.empty() ? "127.0.0.1:0" : url_.substr(std::string("http://").size());
-  std::vector<std::string> argv = {CollectorBinary(), "--listen", listen, "--data-dir",
-                                   dir_.path() + "/data"};
+  const std::string listen =
+      url_.empty() ? "127.0.0.1:0" : url_.substr(std::string("http://").size());
+  const std::string config_path = WriteConfig();
+  std::vector<std::string> argv = {CollectorBinary(),     "--listen", listen,     "--data-dir",
+                                   dir_.path() + "/data", "--config", config_path};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   process_ = Process::Start(argv, dir_.path() + "/collector.out", log_path);
   ++starts_;
@@ -66,8 +76,10 @@ void CollectorProcess::Kill9() {
 }
 
 std::string CollectorProcess::CreateToken(const std::string& name, const std::string& scope) {
-  CommandResult r = RunCommand({CollectorBinary(), "--data-dir", dir_.path() + "/data", "token",
-                                "create", "--name", name, "--scope", scope});
+  std::vector<std::string> argv = {CollectorBinary(), "--data-dir", dir_.path() + "/data"};
+  argv.insert(argv.end(), {"--config", WriteConfig()});
+  argv.insert(argv.end(), {"token", "create", "--name", name, "--scope", scope});
+  CommandResult r = RunCommand(argv);
   INFO("token create stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
   std::string token = r.out;

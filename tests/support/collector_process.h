@@ -15,7 +15,9 @@ class CollectorProcess {
   explicit CollectorProcess(std::vector<std::string> extra_args = {});
   ~CollectorProcess();
 
-  // Writes `toml` to a config file in the temp directory and passes --config to later Starts.
+  // The configuration later Starts use (written to a file in the temp directory, --config).
+  // Unless `toml` has its own [storage] table, retention is off (`retention = "0s"`): tests push
+  // samples and logs with fixed past timestamps, which the default 15 days would delete.
   void UseConfig(const std::string& toml);
 
   // Starts the collector and waits until it logs its listening address (fails the test if
@@ -26,8 +28,8 @@ class CollectorProcess {
   // SIGKILL: no chance to clean up.
   void Kill9();
 
-  // Runs `hivewatch-collector --data-dir DIR token create --name NAME --scope SCOPE` and
-  // returns the printed token.
+  // Runs `hivewatch-collector --data-dir DIR --config FILE token create --name NAME --scope
+  // SCOPE` and returns the printed token.
   std::string CreateToken(const std::string& name, const std::string& scope);
 
   const std::string& url() const { return url_; }  // "http://127.0.0.1:PORT"
@@ -37,6 +39,9 @@ class CollectorProcess {
  private:
   TempDir dir_;
   std::vector<std::string> extra_args_;
+  std::string WriteConfig() const;  // config_toml_ to the temp dir; returns the path
+
+  std::string config_toml_;
   Process process_;
   std::string url_;
   int starts_ = 0;

@@ -38,6 +38,11 @@ class Stmt {
   void BindInt64(int index, int64_t value) { Check(sqlite3_bind_int64(stmt_, index, value)); }
   void BindDouble(int index, double value) { Check(sqlite3_bind_double(stmt_, index, value)); }
   void BindNull(int index) { Check(sqlite3_bind_null(stmt_, index)); }
+  // The bytes must stay alive until the last Step(), as with BindText.
+  void BindBlob(int index, std::string_view bytes) {
+    Check(sqlite3_bind_blob64(stmt_, index, bytes.data() ? bytes.data() : "", bytes.size(),
+                              SQLITE_STATIC));
+  }
   void BindText(int index, std::string_view text) {
     Check(sqlite3_bind_text64(stmt_, index, text.data() ? text.data() : "", text.size(),
                               SQLITE_STATIC, SQLITE_UTF8));
@@ -54,6 +59,11 @@ class Stmt {
   double ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
   bool ColumnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string ColumnText(int col) const;
+  // Valid until the next Step() or Reset().
+  std::string_view ColumnBlob(int col) const {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    return {static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col))};
+  }
 
  private:
   void Release();

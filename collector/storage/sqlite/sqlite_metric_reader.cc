@@ -9,7 +9,9 @@
 #include <string>
 #include <utility>
 
+#include "collector/storage/chunk/sample_chunk.h"
 #include "collector/storage/label_match.h"
+#include "collector/storage/sqlite/sqlite_schema.h"
 
 namespace hivewatch::sqlite {
 namespace {
@@ -23,13 +25,18 @@ constexpr const char* kSeriesByHost =
     "SELECT id, host, name, type, labels FROM series WHERE host = ?1";
 constexpr const char* kSeriesByHostAndName =
     "SELECT id, host, name, type, labels FROM series WHERE host = ?1 AND name = ?2";
-constexpr const char* kSamplesInWindow =
-    "SELECT ts, value FROM samples WHERE series_id = ?1 AND ts >= ?2 AND ts <= ?3 ORDER BY ts";
-constexpr const char* kAnySampleInWindow =
-    "SELECT 1 FROM samples WHERE series_id = ?1 AND ts >= ?2 AND ts <= ?3 LIMIT 1";
-constexpr const char* kLatestInWindow =
-    "SELECT ts, value FROM samples WHERE series_id = ?1 AND ts >= ?2 AND ts <= ?3 "
-    "ORDER BY ts DESC LIMIT 1";
+// Chunks reaching into [?2, ?3]: a chunk lies within one window (sqlite_schema.h), so one
+// starting before WindowStart(?2) ends before ?2: ?4 = WindowStart(?2) bounds the index range.
+constexpr const char* kChunksInWindow =
+    "SELECT min_ts, max_ts, data FROM chunks WHERE series_id = ?1 AND min_ts >= ?4 "
+    "AND min_ts <= ?3 AND max_ts >= ?2 ORDER BY min_ts";
+constexpr const char* kHeadInWindow =
+    "SELECT min_ts, max_ts, data FROM head_chunks WHERE series_id = ?1 AND min_ts <= ?3 "
+    "AND max_ts >= ?2";
+// The same, newest first (for the latest sample).
+constexpr const char* kChunksInWindowDesc =
+    "SELECT min_ts, max_ts, data FROM chunks WHERE series_id = ?1 AND min_ts >= ?4 "
+    "AND min_ts <= ?3 AND max_ts >= ?2 ORDER BY min_ts DESC";
 
 // Stored series that share one label set (normally exactly one).
 struct Candidate {
@@ -85,54 +92,88 @@ Result<Candidates> FindSeries(Connection& conn, const std::vector<LabelMatcher>&
   return found;
 }
 
-Sample ReadSample(const Stmt& stmt) {
-  // SQLite stores NaN as NULL.
-  return Sample{stmt.ColumnInt64(0), stmt.ColumnIsNull(1) ? std::numeric_limits<double>::quiet_NaN()
-                                                          : stmt.ColumnDouble(1)};
+// Calls visit(min_ts, max_ts, chunk) for each chunk of series `id` reaching into
+// [start_ms, end_ms]: the sealed ones in time order (newest first with `newest_first`), the head
+// last (first). visit returns false to stop.
+template <typename Visit>
+Status VisitChunks(Connection& conn, int64_t id, int64_t start_ms, int64_t end_ms,
+                   bool newest_first, Visit visit) {
+  auto head = conn.Prepare(kHeadInWindow);
+  if (!head.ok()) return head.status();
+  auto sealed = conn.Prepare(newest_first ? kChunksInWindowDesc : kChunksInWindow);
+  if (!sealed.ok()) return sealed.status();
+  auto run = [&](Stmt& stmt, bool with_window) -> Result<bool> {
+    stmt.BindInt64(1, id);
+    stmt.BindInt64(2, start_ms);
+    stmt.BindInt64(3, end_ms);
+    if (with_window) stmt.BindInt64(4, sqlite_schema::WindowStart(start_ms));
+    int rc;
+    while ((rc = stmt.Step()) == SQLITE_ROW) {
+      auto go_on = visit(stmt.ColumnInt64(0), stmt.ColumnInt64(1), stmt.ColumnBlob(2));
+      if (!go_on.ok()) return go_on.status();
+      if (!*go_on) return false;
+    }
+    if (rc != SQLITE_DONE) return conn.Error(rc, "reading sample chunks");
+    return true;
+  };
+  if (newest_first) {
+    auto go_on = run(*head, false);
+    if (!go_on.ok()) return go_on.status();
+    if (*go_on) HW_RETURN_IF_ERROR(run(*sealed, true).status());
+  } else {
+    auto go_on = run(*sealed, true);
+    if (!go_on.ok()) return go_on.status();
+    if (*go_on) HW_RETURN_IF_ERROR(run(*head, false).status());
+  }
+  return Status::Ok();
 }
 
 Status ReadSamples(Connection& conn, const Candidate& candidate, int64_t start_ms, int64_t end_ms,
                    std::vector<Sample>* out) {
-  auto stmt = conn.Prepare(kSamplesInWindow);
-  if (!stmt.ok()) return stmt.status();
+  // The chunks first, so that `out` grows once (copying a chunk costs about 2 bytes a sample,
+  // growing `out` step by step 16).
+  std::vector<std::string> chunks;
+  size_t samples = 0;
   for (int64_t id : candidate.ids) {
-    stmt->BindInt64(1, id);
-    stmt->BindInt64(2, start_ms);
-    stmt->BindInt64(3, end_ms);
-    int rc;
-    while ((rc = stmt->Step()) == SQLITE_ROW) out->push_back(ReadSample(*stmt));
-    if (rc != SQLITE_DONE) return conn.Error(rc, "reading samples");
-    stmt->Reset();
+    HW_RETURN_IF_ERROR(VisitChunks(conn, id, start_ms, end_ms, false,
+                                   [&](int64_t, int64_t, std::string_view data) -> Result<bool> {
+                                     chunks.emplace_back(data);
+                                     samples += static_cast<size_t>(chunk::ChunkCount(data));
+                                     return true;
+                                   }));
+  }
+  out->reserve(out->size() + samples);
+  for (const std::string& data : chunks) {
+    HW_RETURN_IF_ERROR(chunk::Decode(data, start_ms, end_ms, out));
   }
   if (candidate.ids.size() > 1) {
     // Merged series: one sample per timestamp, the last stored series' value winning.
-    std::stable_sort(out->begin(), out->end(),
-                     [](const Sample& a, const Sample& b) { return a.ts_ms < b.ts_ms; });
-    std::vector<Sample> unique;
-    for (const Sample& s : *out) {
-      if (!unique.empty() && unique.back().ts_ms == s.ts_ms) {
-        unique.back() = s;
-      } else {
-        unique.push_back(s);
-      }
-    }
-    out->swap(unique);
+    chunk::SortAndDedupe(out);
   }
   return Status::Ok();
 }
 
 Result<bool> AnySample(Connection& conn, const Candidate& candidate, int64_t start_ms,
                        int64_t end_ms) {
-  auto stmt = conn.Prepare(kAnySampleInWindow);
-  if (!stmt.ok()) return stmt.status();
+  bool any = false;
+  std::vector<Sample> inside;
   for (int64_t id : candidate.ids) {
-    stmt->BindInt64(1, id);
-    stmt->BindInt64(2, start_ms);
-    stmt->BindInt64(3, end_ms);
-    const int rc = stmt->Step();
-    if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) return conn.Error(rc, "reading samples");
-    stmt->Reset();
+    HW_RETURN_IF_ERROR(
+        VisitChunks(conn, id, start_ms, end_ms, false,
+                    [&](int64_t min_ts, int64_t max_ts, std::string_view data) -> Result<bool> {
+                      // A chunk that begins or ends inside the window has a sample there; one that
+                      // spans it may have none.
+                      if ((min_ts >= start_ms && min_ts <= end_ms) ||
+                          (max_ts >= start_ms && max_ts <= end_ms)) {
+                        any = true;
+                      } else {
+                        inside.clear();
+                        HW_RETURN_IF_ERROR(chunk::Decode(data, start_ms, end_ms, &inside));
+                        any = !inside.empty();
+                      }
+                      return !any;
+                    }));
+    if (any) return true;
   }
   return false;
 }
@@ -192,23 +233,20 @@ Result<std::vector<SeriesSamples>> LatestSamplesOn(Connection& conn,
       conn, [&]() -> Result<std::vector<SeriesSamples>> {
         auto found = FindSeries(conn, matchers);
         if (!found.ok()) return found.status();
-        auto stmt = conn.Prepare(kLatestInWindow);
-        if (!stmt.ok()) return stmt.status();
         std::vector<SeriesSamples> out;
+        std::vector<Sample> inside;
         for (auto& [labels, candidate] : *found) {
           std::optional<Sample> latest;
           for (int64_t id : candidate.ids) {
-            stmt->BindInt64(1, id);
-            stmt->BindInt64(2, at_ms - lookback_ms);
-            stmt->BindInt64(3, at_ms);
-            const int rc = stmt->Step();
-            if (rc == SQLITE_ROW) {
-              Sample s = ReadSample(*stmt);
-              if (!latest || s.ts_ms >= latest->ts_ms) latest = s;
-            } else if (rc != SQLITE_DONE) {
-              return conn.Error(rc, "reading the latest sample");
-            }
-            stmt->Reset();
+            HW_RETURN_IF_ERROR(VisitChunks(
+                conn, id, at_ms - lookback_ms, at_ms, true,
+                [&](int64_t, int64_t, std::string_view data) -> Result<bool> {
+                  inside.clear();
+                  HW_RETURN_IF_ERROR(chunk::Decode(data, at_ms - lookback_ms, at_ms, &inside));
+                  if (inside.empty()) return true;
+                  if (!latest || inside.back().ts_ms >= latest->ts_ms) latest = inside.back();
+                  return false;  // chunks come newest first: this one holds the newest
+                }));
           }
           if (!latest) continue;
           SeriesSamples series;

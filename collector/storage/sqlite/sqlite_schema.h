@@ -2,11 +2,26 @@
 // layout can be read (and reviewed) without the C++ around it.
 #pragma once
 
+#include <cstdint>
+
 namespace hivewatch::sqlite_schema {
 
 // Stored in PRAGMA user_version. A database with a newer version is refused rather than
-// misread; an older one would be migrated here.
-inline constexpr int kVersion = 1;
+// misread; an older one is migrated when opened (version 1 kept one row per sample in a
+// `samples` table: see kCreateV1Samples and SqliteChunkWriter).
+inline constexpr int kVersion = 2;
+
+// Sample chunks (collector/storage/chunk/sample_chunk.h): a chunk holds at most kChunkMaxSamples
+// samples, all in one kChunkWindowMs-aligned window of time, and the chunks of a series never
+// overlap. The window bound lets readers find the chunks reaching into [start, end] with one
+// index range (min_ts between WindowStart(start) and end) and lets retention drop old data in
+// whole chunks of at most two hours.
+inline constexpr int kChunkMaxSamples = 240;
+inline constexpr int64_t kChunkWindowMs = 2 * 3600 * 1000;
+inline constexpr int64_t WindowStart(int64_t ts_ms) {
+  const int64_t q = ts_ms / kChunkWindowMs;
+  return (ts_ms % kChunkWindowMs < 0 ? q - 1 : q) * kChunkWindowMs;
+}
 
 inline constexpr int kLogZoneBits = 12;  // 4096 log ids per zone
 
@@ -52,6 +67,7 @@ CREATE TABLE IF NOT EXISTS batches (
   received_ms INTEGER NOT NULL,
   PRIMARY KEY (agent_id, batch_id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS batches_by_received ON batches (received_ms);  -- retention
 
 -- Metrics: labels are canonical JSON (keys sorted), so equal label sets compare equal.
 CREATE TABLE IF NOT EXISTS series (
@@ -62,13 +78,28 @@ CREATE TABLE IF NOT EXISTS series (
   labels TEXT NOT NULL,
   UNIQUE (host, name, labels)
 );
--- value may be NULL: SQLite stores NaN as NULL.
-CREATE TABLE IF NOT EXISTS samples (
+-- Samples, compressed. `chunks` holds the sealed chunks of every series, appended in the order
+-- they fill up (so its pages stay full); `head_chunks` the newest chunk of each series, still
+-- growing, rewritten by each commit that adds to it (a commit is durable, so the head is too).
+-- Every sealed chunk of a series ends before its head begins. `count` is the chunk's sample
+-- count (also in the blob), so totals need no decoding.
+CREATE TABLE IF NOT EXISTS chunks (
+  id        INTEGER PRIMARY KEY,
   series_id INTEGER NOT NULL,
-  ts        INTEGER NOT NULL,
-  value     REAL,
-  PRIMARY KEY (series_id, ts)
-) WITHOUT ROWID;
+  min_ts    INTEGER NOT NULL,
+  max_ts    INTEGER NOT NULL,
+  count     INTEGER NOT NULL,
+  data      BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS chunks_by_series ON chunks (series_id, min_ts);
+CREATE INDEX IF NOT EXISTS chunks_by_max_ts ON chunks (max_ts);  -- retention
+CREATE TABLE IF NOT EXISTS head_chunks (
+  series_id INTEGER PRIMARY KEY,
+  min_ts    INTEGER NOT NULL,
+  max_ts    INTEGER NOT NULL,
+  count     INTEGER NOT NULL,
+  data      BLOB NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS hosts (
   host          TEXT PRIMARY KEY,
@@ -102,12 +133,29 @@ inline constexpr const char* kFindSeries =
     "SELECT id FROM series WHERE host = ?1 AND name = ?2 AND labels = ?3";
 inline constexpr const char* kInsertSeries =
     "INSERT INTO series (host, name, type, labels) VALUES (?1, ?2, ?3, ?4)";
-// A sample at a (series, ts) already stored replaces it: kInsertSample, and kUpdateSample when
-// it changed nothing, so the writer knows how many points are new (StorageStats::samples).
-inline constexpr const char* kInsertSample =
-    "INSERT OR IGNORE INTO samples (series_id, ts, value) VALUES (?1, ?2, ?3)";
-inline constexpr const char* kUpdateSample =
-    "UPDATE samples SET value = ?3 WHERE series_id = ?1 AND ts = ?2";
+// Chunks (see SqliteChunkWriter for how samples find their chunk).
+inline constexpr const char* kLoadHead = "SELECT data FROM head_chunks WHERE series_id = ?1";
+// kUpdateHead, and kInsertHead when it changed nothing (a new series): cheaper than an upsert
+// for the usual case.
+inline constexpr const char* kUpdateHead =
+    "UPDATE head_chunks SET min_ts = ?2, max_ts = ?3, count = ?4, data = ?5 WHERE series_id = ?1";
+inline constexpr const char* kInsertHead =
+    "INSERT INTO head_chunks (series_id, min_ts, max_ts, count, data) VALUES (?1, ?2, ?3, ?4, ?5)";
+inline constexpr const char* kSealChunk =
+    "INSERT INTO chunks (series_id, min_ts, max_ts, count, data) VALUES (?1, ?2, ?3, ?4, ?5)";
+inline constexpr const char* kChunksOfWindow =
+    "SELECT id, min_ts, data FROM chunks WHERE series_id = ?1 AND min_ts >= ?2 AND min_ts < ?3 "
+    "ORDER BY min_ts";
+inline constexpr const char* kRewriteChunk =
+    "UPDATE chunks SET min_ts = ?2, max_ts = ?3, count = ?4, data = ?5 WHERE id = ?1";
+
+// Version 1's table of samples, one row per sample (value NULL for NaN); read once by the
+// migration to version 2, then dropped.
+inline constexpr const char* kV1SamplesExist =
+    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'samples'";
+inline constexpr const char* kV1ReadSamples =
+    "SELECT series_id, ts, value FROM samples ORDER BY series_id, ts";
+inline constexpr const char* kV1DropSamples = "DROP TABLE samples";
 // Returns the host's batch count: 1 when the host is new.
 inline constexpr const char* kUpsertHost = R"sql(
 INSERT INTO hosts (host, agent_id, agent_version, first_seen, last_seen, batches, log_lines,
@@ -133,6 +181,8 @@ inline constexpr const char* kLogZonesInWindow =
 inline constexpr const char* kCountHosts = "SELECT count(*) FROM hosts";
 inline constexpr const char* kCountLogs = "SELECT count(*) FROM logs";
 inline constexpr const char* kCountSeries = "SELECT count(*) FROM series";
-inline constexpr const char* kCountSamples = "SELECT count(*) FROM samples";
+inline constexpr const char* kCountSamples =
+    "SELECT (SELECT coalesce(sum(count), 0) FROM chunks) + "
+    "(SELECT coalesce(sum(count), 0) FROM head_chunks)";
 
 }  // namespace hivewatch::sqlite_schema

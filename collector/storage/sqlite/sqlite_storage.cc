@@ -12,10 +12,12 @@
 #include <system_error>
 #include <utility>
 
+#include "collector/storage/sqlite/sqlite_chunk_writer.h"
 #include "collector/storage/sqlite/sqlite_db.h"
 #include "collector/storage/sqlite/sqlite_fts.h"
 #include "collector/storage/sqlite/sqlite_log_reader.h"
 #include "collector/storage/sqlite/sqlite_metric_reader.h"
+#include "collector/storage/sqlite/sqlite_retention.h"
 #include "collector/storage/sqlite/sqlite_schema.h"
 #include "common/time_util.h"
 
@@ -68,7 +70,12 @@ Status ConfigureWriter(Connection& conn, bool synchronous_full) {
   HW_RETURN_IF_ERROR(conn.Exec("PRAGMA journal_size_limit = 67108864"));
   HW_RETURN_IF_ERROR(conn.Exec("PRAGMA temp_store = MEMORY"));
 
+  // Space freed by retention goes back to the file system (PRAGMA incremental_vacuum): a new
+  // database is created in that mode; an older one is switched over by the VACUUM below.
+  HW_RETURN_IF_ERROR(conn.Exec("PRAGMA auto_vacuum = INCREMENTAL"));
+
   HW_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+  bool migrated = false;
   Status status = [&]() -> Status {
     auto version = conn.QueryInt("PRAGMA user_version");
     if (!version.ok()) return version.status();
@@ -78,13 +85,49 @@ Status ConfigureWriter(Connection& conn, bool synchronous_full) {
                       std::to_string(sqlite_schema::kVersion) + ")");
     }
     HW_RETURN_IF_ERROR(conn.Exec(sqlite_schema::kCreate));
+    if (*version == 1) {
+      spdlog::info("storage: migrating samples to compressed chunks (schema version 1 to {})",
+                   sqlite_schema::kVersion);
+      HW_RETURN_IF_ERROR(sqlite::MigrateSamplesToChunks(conn));
+      migrated = true;
+    }
     return conn.Exec(("PRAGMA user_version = " + std::to_string(sqlite_schema::kVersion)).c_str());
   }();
   if (!status.ok()) {
     (void)conn.Exec("ROLLBACK");
     return status.WithPrefix("creating the schema");
   }
-  return conn.Exec("COMMIT");
+  HW_RETURN_IF_ERROR(conn.Exec("COMMIT"));
+  auto auto_vacuum = conn.QueryInt("PRAGMA auto_vacuum");
+  if (!auto_vacuum.ok()) return auto_vacuum.status();
+  if (migrated || *auto_vacuum != 2) {
+    // Returns the space of the dropped samples table and turns on incremental vacuum (once).
+    // VACUUM needs about the database's size in free disk space; without it the collector
+    // still runs, but retention cannot give space back to the file system.
+    Status vacuumed = conn.Exec("VACUUM");
+    if (!vacuumed.ok()) {
+      spdlog::warn(
+          "storage: VACUUM failed ({}); deleted data will leave free pages in the file instead "
+          "of returning the space",
+          vacuumed.message());
+    }
+  }
+  return Status::Ok();
+}
+
+// The key of a series in the writer's cache of series ids: host, name and labels, joined with
+// bytes that never occur in UTF-8 (batches from DecodeBatch are valid UTF-8).
+std::string SeriesKey(const std::string& host, const MetricSeries& series) {
+  std::string key = host;
+  key += '\xff';
+  key += series.name;
+  for (const auto& [name, value] : series.labels) {
+    key += '\xfe';
+    key += name;
+    key += '\xfd';
+    key += value;
+  }
+  return key;
 }
 
 }  // namespace
@@ -103,6 +146,14 @@ struct SqliteStorage::PendingAppend {
   int64_t new_series = 0;
   int64_t new_samples = 0;
   bool new_host = false;
+};
+
+// One ApplyRetention() call waiting for the writer, like PendingAppend.
+struct SqliteStorage::PendingRetention {
+  int64_t now_ms = 0;
+  Status status;
+  RetentionResult result;
+  bool done = false;
 };
 
 // A read-only connection, with the tokenizer that splits query terms like the index does.
@@ -187,6 +238,7 @@ SqliteStorage::SqliteStorage(const StorageOptions& options, std::string path,
       samples_(totals.samples),
       hosts_(totals.hosts),
       checkpointer_(std::move(checkpointer)) {
+  chunk_writer_ = std::make_unique<sqlite::SqliteChunkWriter>(*writer_);
   sqlite3_wal_hook(writer_->db(), &SqliteStorage::OnWalCommit, this);
   checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
   writer_thread_ = std::thread([this] { WriterLoop(); });
@@ -210,6 +262,7 @@ SqliteStorage::~SqliteStorage() {
     std::lock_guard<std::mutex> lock(readers_mu_);
     idle_readers_.clear();  // a checkpoint cannot pass a reader's snapshot
   }
+  chunk_writer_.reset();
   Status status = writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
   if (!status.ok()) spdlog::warn("storage: closing {}: {}", path_, status.message());
   writer_.reset();
@@ -233,13 +286,73 @@ Result<AppendResult> SqliteStorage::Append(const Batch& batch, int64_t received_
   return AppendResult{append.duplicate};
 }
 
+Result<RetentionResult> SqliteStorage::ApplyRetention(int64_t now_ms) {
+  PendingRetention request;
+  request.now_ms = now_ms;
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return Unavailable("storage is shutting down");
+  retention_queue_.push_back(&request);
+  queue_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return request.done; });
+  if (!request.status.ok()) return request.status;
+  return request.result;
+}
+
+void SqliteStorage::RunRetention(int64_t now_ms, PendingRetention* request) {
+  auto result = sqlite::ApplyRetentionOn(*writer_, options_.retention, now_ms);
+  // Heads and series may be gone; a failed step may have left its transaction rolled back.
+  if (!result.ok() || result->samples > 0 || result->series > 0) ForgetWriterCaches();
+  if (!result.ok()) {
+    spdlog::error("storage: retention: {}", result.status().message());
+    if (request != nullptr) request->status = result.status();
+    return;
+  }
+  samples_ -= result->samples;
+  series_ -= result->series;
+  log_lines_ -= result->log_lines;
+  if (result->samples + result->log_lines + result->batch_ids > 0) {
+    spdlog::info(
+        "storage: retention removed {} samples, {} series, {} log lines and {} batch ids; "
+        "{} bytes in use (was {})",
+        result->samples, result->series, result->log_lines, result->batch_ids, result->bytes_after,
+        result->bytes_before);
+  }
+  if (request != nullptr) request->result = *result;
+}
+
 void SqliteStorage::WriterLoop() {
   const auto max_wait = std::chrono::milliseconds(std::max(0, options_.max_batch_wait_ms));
+  const bool timed_retention =
+      options_.retention.interval_ms > 0 &&
+      (options_.retention.max_age_ms > 0 || options_.retention.max_bytes > 0);
+  const auto retention_interval = std::chrono::milliseconds(options_.retention.interval_ms);
+  auto next_retention = std::chrono::steady_clock::now() + retention_interval;
   std::vector<PendingAppend*> group;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    queue_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-    if (queue_.empty()) return;  // stopping, and everything queued has been committed
+    auto ready = [&] { return !queue_.empty() || !retention_queue_.empty() || stopping_; };
+    if (timed_retention) {
+      queue_cv_.wait_until(lock, next_retention, ready);
+    } else {
+      queue_cv_.wait(lock, ready);
+    }
+    // Retention between commits: asked for, or due.
+    if (!retention_queue_.empty() ||
+        (timed_retention && !stopping_ && std::chrono::steady_clock::now() >= next_retention)) {
+      std::deque<PendingRetention*> requests;
+      requests.swap(retention_queue_);
+      lock.unlock();
+      if (requests.empty()) RunRetention(NowMs(), nullptr);
+      for (PendingRetention* request : requests) RunRetention(request->now_ms, request);
+      next_retention = std::chrono::steady_clock::now() + retention_interval;
+      lock.lock();
+      for (PendingRetention* request : requests) request->done = true;
+      done_cv_.notify_all();
+    }
+    if (queue_.empty()) {
+      if (stopping_) return;  // everything queued has been committed
+      continue;
+    }
 
     // Give concurrent pushers until the oldest queued batch has waited max_wait to join this
     // commit. Under load the previous commit already took that long, so there is no extra wait.
@@ -294,6 +407,7 @@ Status SqliteStorage::CommitGroup(const std::vector<PendingAppend*>& group) {
   // A failure that loses the whole transaction: every batch in it gets the error, including
   // those that looked like duplicates (their original may have been in this transaction).
   auto fail_all = [&](const Status& status) {
+    ForgetWriterCaches();
     for (PendingAppend* append : group) {
       append->status = status;
       append->duplicate = false;
@@ -322,6 +436,7 @@ Status SqliteStorage::CommitGroup(const std::vector<PendingAppend*>& group) {
     if (sqlite3_get_autocommit(db.db())) return fail_all(batch_status);
     append->status = batch_status;
     append->duplicate = false;
+    ForgetWriterCaches();  // they may hold what the rollback undoes
     status = Run(db, "ROLLBACK TO batch");
     if (status.ok()) status = Run(db, "RELEASE batch");
     if (!status.ok()) return fail_all(status);
@@ -406,55 +521,19 @@ Status SqliteStorage::WriteBatch(PendingAppend* append) {
 
   int64_t samples = 0;
   for (const MetricSeries& series : batch.metrics) {
-    const std::string labels = LabelsJson(series.labels);
+    std::string key = SeriesKey(batch.agent.host, series);
     int64_t series_id = 0;
-    {
-      auto find = db.Prepare(sqlite_schema::kFindSeries);
-      if (!find.ok()) return find.status();
-      find->BindText(1, batch.agent.host);
-      find->BindText(2, series.name);
-      find->BindText(3, labels);
-      const int rc = find->Step();
-      if (rc == SQLITE_ROW) {
-        series_id = find->ColumnInt64(0);
-      } else if (rc != SQLITE_DONE) {
-        return db.Error(rc, "looking up a series");
-      }
+    bool new_series = false;
+    if (auto cached = series_ids_.find(key); cached != series_ids_.end()) {
+      series_id = cached->second;
+    } else {
+      HW_RETURN_IF_ERROR(FindOrAddSeries(batch.agent.host, series, &series_id, &new_series));
+      if (new_series) ++append->new_series;
+      if (series_ids_.size() >= kMaxCachedSeriesIds) series_ids_.clear();
+      series_ids_.emplace(std::move(key), series_id);
     }
-    if (series_id == 0) {
-      auto insert = db.Prepare(sqlite_schema::kInsertSeries);
-      if (!insert.ok()) return insert.status();
-      insert->BindText(1, batch.agent.host);
-      insert->BindText(2, series.name);
-      insert->BindText(3, MetricTypeName(series.type));
-      insert->BindText(4, labels);
-      const int rc = insert->Run();
-      if (rc != SQLITE_DONE) return db.Error(rc, "storing a series");
-      series_id = sqlite3_last_insert_rowid(db.db());
-      ++append->new_series;
-    }
-    auto stmt = db.Prepare(sqlite_schema::kInsertSample);
-    if (!stmt.ok()) return stmt.status();
-    for (const Sample& sample : series.samples) {
-      stmt->BindInt64(1, series_id);
-      stmt->BindInt64(2, sample.ts_ms);
-      stmt->BindDouble(3, sample.value);
-      const int rc = stmt->Run();
-      if (rc != SQLITE_DONE) return db.Error(rc, "storing a sample");
-      stmt->Reset();
-      if (sqlite3_changes(db.db()) == 1) {
-        ++append->new_samples;
-        continue;
-      }
-      // A point at this timestamp is stored already: the newer push wins.
-      auto update = db.Prepare(sqlite_schema::kUpdateSample);
-      if (!update.ok()) return update.status();
-      update->BindInt64(1, series_id);
-      update->BindInt64(2, sample.ts_ms);
-      update->BindDouble(3, sample.value);
-      const int urc = update->Run();
-      if (urc != SQLITE_DONE) return db.Error(urc, "replacing a sample");
-    }
+    HW_RETURN_IF_ERROR(
+        chunk_writer_->Add(series_id, series.samples, new_series, &append->new_samples));
     samples += static_cast<int64_t>(series.samples.size());
   }
 
@@ -472,6 +551,43 @@ Status SqliteStorage::WriteBatch(PendingAppend* append) {
     rc = host->Run();  // steps past the RETURNING row to complete the statement
   }
   if (rc != SQLITE_DONE) return db.Error(rc, "updating the host registry");
+  return Status::Ok();
+}
+
+void SqliteStorage::ForgetWriterCaches() {
+  series_ids_.clear();
+  chunk_writer_->Forget();
+}
+
+Status SqliteStorage::FindOrAddSeries(const std::string& host, const MetricSeries& series,
+                                      int64_t* series_id, bool* created) {
+  Connection& db = *writer_;
+  const std::string labels = LabelsJson(series.labels);
+  *series_id = 0;
+  *created = false;
+  {
+    auto find = db.Prepare(sqlite_schema::kFindSeries);
+    if (!find.ok()) return find.status();
+    find->BindText(1, host);
+    find->BindText(2, series.name);
+    find->BindText(3, labels);
+    const int rc = find->Step();
+    if (rc == SQLITE_ROW) {
+      *series_id = find->ColumnInt64(0);
+      return Status::Ok();
+    }
+    if (rc != SQLITE_DONE) return db.Error(rc, "looking up a series");
+  }
+  auto insert = db.Prepare(sqlite_schema::kInsertSeries);
+  if (!insert.ok()) return insert.status();
+  insert->BindText(1, host);
+  insert->BindText(2, series.name);
+  insert->BindText(3, MetricTypeName(series.type));
+  insert->BindText(4, labels);
+  const int rc = insert->Run();
+  if (rc != SQLITE_DONE) return db.Error(rc, "storing a series");
+  *series_id = sqlite3_last_insert_rowid(db.db());
+  *created = true;
   return Status::Ok();
 }
 

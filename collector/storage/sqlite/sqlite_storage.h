@@ -3,7 +3,9 @@
 // one transaction ("group commit", one fsync shared by concurrent pushers), with a SAVEPOINT
 // per batch so that each batch stays all-or-nothing on its own. A checkpointer thread copies the
 // WAL back into the database off the writer's path. Reads use a small pool of read-only
-// connections and never block the writer. All public methods are thread-safe.
+// connections and never block the writer. Retention (sqlite_retention.h) runs on the writer
+// thread too, between commits, every retention.interval_ms and when asked. All public methods
+// are thread-safe.
 #pragma once
 
 #include <atomic>
@@ -14,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "collector/storage/storage.h"
@@ -24,6 +27,7 @@ namespace hivewatch {
 
 namespace sqlite {
 class Connection;
+class SqliteChunkWriter;
 }  // namespace sqlite
 
 // Settings of the SQLite backend that StorageOptions does not carry; the defaults suit
@@ -53,6 +57,7 @@ class SqliteStorage final : public Storage {
   Result<std::vector<Labels>> ListSeries(const SeriesSelection& selection) override;
   Result<std::vector<SeriesSamples>> LatestSamples(const std::vector<LabelMatcher>& matchers,
                                                    int64_t at_ms, int64_t lookback_ms) override;
+  Result<RetentionResult> ApplyRetention(int64_t now_ms) override;
   Result<StorageStats> Stats() override;
   bool Ready() override;
 
@@ -67,6 +72,7 @@ class SqliteStorage final : public Storage {
 
  private:
   struct PendingAppend;
+  struct PendingRetention;
   struct Reader;
   class ReaderLease;
 
@@ -88,6 +94,13 @@ class SqliteStorage final : public Storage {
   Status CommitGroup(const std::vector<PendingAppend*>& group);
   // Writes one batch; fills append->duplicate and the counts of what it added.
   Status WriteBatch(PendingAppend* append);
+  // Applies options_.retention on the writer thread; `request` (may be null) gets the outcome.
+  void RunRetention(int64_t now_ms, PendingRetention* request);
+  // Finds the series' id, storing the series first if it is new (*created).
+  Status FindOrAddSeries(const std::string& host, const MetricSeries& series, int64_t* series_id,
+                         bool* created);
+  // After a rollback: the caches may hold rows that are no longer stored.
+  void ForgetWriterCaches();
   // sqlite3_wal_hook callback: runs on the writer thread after each commit.
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int wal_pages);
   void CheckpointLoop();
@@ -102,11 +115,16 @@ class SqliteStorage final : public Storage {
   // and destructor while that thread is not running).
   std::unique_ptr<sqlite::Connection> writer_;
   std::thread writer_thread_;
+  std::unique_ptr<sqlite::SqliteChunkWriter> chunk_writer_;  // samples into chunks
+  // (host, name, labels) → series id, for the series seen since open (see SeriesKey).
+  std::unordered_map<std::string, int64_t> series_ids_;
+  static constexpr size_t kMaxCachedSeriesIds = 1 << 20;
 
   std::mutex mu_;                     // guards the fields below
   std::condition_variable queue_cv_;  // writer: work arrived or stopping
   std::condition_variable done_cv_;   // appenders: a group was committed
   std::deque<PendingAppend*> queue_;
+  std::deque<PendingRetention*> retention_queue_;
   size_t queued_rows_ = 0;
   bool stopping_ = false;
   int64_t last_commit_failure_ms_ = 0;  // when the last commit failed; 0 after a success

@@ -16,7 +16,6 @@ using hivewatch::testing::TempDir;
 
 namespace {
 
-
 // Writes `text` to <dir>/collector.toml and returns the path.
 std::string WriteConfig(const TempDir& dir, const std::string& text) {
   const std::string path = dir.path() + "/collector.toml";
@@ -76,6 +75,14 @@ void CheckSameSettings(const CollectorConfig& a, const CollectorConfig& b) {
   CHECK(a.storage.data_dir == b.storage.data_dir);
   CHECK(a.storage.synchronous_full == b.storage.synchronous_full);
   CHECK(a.storage.max_batch_wait_ms == b.storage.max_batch_wait_ms);
+  CHECK(a.storage.retention.max_age_ms == b.storage.retention.max_age_ms);
+  CHECK(a.storage.retention.max_bytes == b.storage.retention.max_bytes);
+  CHECK(a.storage.retention.interval_ms == b.storage.retention.interval_ms);
+  CHECK(a.storage.clickhouse.url == b.storage.clickhouse.url);
+  CHECK(a.storage.clickhouse.database == b.storage.clickhouse.database);
+  CHECK(a.storage.clickhouse.user == b.storage.clickhouse.user);
+  CHECK(a.storage.clickhouse.password == b.storage.clickhouse.password);
+  CHECK(a.storage.clickhouse.cluster == b.storage.clickhouse.cluster);
 }
 
 std::string RepoRoot() { return HIVEWATCH_SOURCE_DIR; }
@@ -96,6 +103,9 @@ TEST_CASE("the built-in defaults are the documented ones", "[config]") {
   CHECK_FALSE(c.metrics_require_read);
   CHECK(c.storage.backend == "sqlite");
   CHECK(c.storage.synchronous_full);
+  CHECK(c.storage.retention.max_age_ms == 15LL * 86400 * 1000);
+  CHECK(c.storage.retention.max_bytes == 0);
+  CHECK(c.storage.retention.interval_ms == 60000);
   CHECK(ValidateCollectorConfig(&c).ok());
 }
 
@@ -119,6 +129,9 @@ metrics_scope = "read"
 [storage]
 backend = "sqlite"
 synchronous = "normal"
+retention = "30d"
+max_bytes = 10737418240
+retention_interval = "5m"
 )");
   REQUIRE(r.ok());
   const CollectorConfig& c = *r;
@@ -134,6 +147,9 @@ synchronous = "normal"
   CHECK(c.metrics_require_read);
   CHECK(c.storage.backend == "sqlite");
   CHECK_FALSE(c.storage.synchronous_full);
+  CHECK(c.storage.retention.max_age_ms == 30LL * 86400 * 1000);
+  CHECK(c.storage.retention.max_bytes == 10737418240);
+  CHECK(c.storage.retention.interval_ms == 5 * 60000);
 
   CollectorConfig validated = c;
   REQUIRE(ValidateCollectorConfig(&validated).ok());
@@ -201,7 +217,8 @@ TEST_CASE("a section given as a plain value is an error naming it", "[config]") 
     Result<CollectorConfig> r = Load(text);
     CHECK_FALSE(r.ok());
     const std::string key = std::string(text).substr(0, std::string(text).find(' '));
-    CHECK_THAT(r.status().message(), Catch::EndsWith(":1: " + key + ": expected a table ([" + key + "])"));
+    CHECK_THAT(r.status().message(),
+               Catch::EndsWith(":1: " + key + ": expected a table ([" + key + "])"));
   }
 }
 
@@ -266,6 +283,19 @@ TEST_CASE("storage.synchronous must be full or normal", "[config]") {
   CHECK(full->storage.synchronous_full);
 }
 
+TEST_CASE("storage retention keys are checked and 0s keeps data forever", "[config]") {
+  Result<CollectorConfig> forever = Load("[storage]\nretention = \"0s\"\n");
+  REQUIRE(forever.ok());
+  CHECK(forever->storage.retention.max_age_ms == 0);
+  CHECK(LoadError("[storage]\nretention = \"soon\"\n").rfind("storage.retention: invalid", 0) == 0);
+  CHECK(LoadError("[storage]\nmax_bytes = 1000\n") ==
+        "storage.max_bytes: must be 0 (no cap) or at least 1048576 (1 MiB)");
+  CHECK(LoadError("[storage]\nmax_bytes = -1\n") ==
+        "storage.max_bytes: must be between 0 and 1125899906842624");
+  CHECK(LoadError("[storage]\nretention_interval = \"10ms\"\n") ==
+        "storage.retention_interval: must be between 1s and 1d");
+}
+
 TEST_CASE("a TOML syntax error names the file, line and column", "[config]") {
   TempDir dir;
   const std::string path =
@@ -311,12 +341,36 @@ TEST_CASE("validation accepts every log level and rejects others by name", "[con
 
 TEST_CASE("validation rejects an unavailable storage backend", "[config]") {
   CollectorConfig c;
-  c.storage.backend = "clickhouse";
-  CHECK(ValidateError(c) == "storage.backend: 'clickhouse' is not available (available: sqlite)");
+  c.storage.backend = "postgres";
+  CHECK(ValidateError(c) ==
+        "storage.backend: 'postgres' is not available (available: sqlite, clickhouse)");
 
   Result<CollectorConfig> loaded = Load("[storage]\nbackend = \"postgres\"\n");
   REQUIRE(loaded.ok());  // names are checked by validation, which --check-config runs too
   CHECK_THAT(ValidateError(*loaded), Catch::StartsWith("storage.backend: 'postgres'"));
+}
+
+TEST_CASE("the clickhouse backend's settings come from [storage.clickhouse]", "[config]") {
+  Result<CollectorConfig> loaded = Load(
+      "[storage]\nbackend = \"clickhouse\"\n[storage.clickhouse]\n"
+      "url = \"http://ch-1:8123\"\ndatabase = \"hw\"\nuser = \"writer\"\npassword = \"pw\"\n"
+      "cluster = \"logs\"\n");
+  REQUIRE(loaded.ok());
+  CollectorConfig c = *loaded;
+  CHECK(ValidateCollectorConfig(&c).ok());
+  CHECK(c.storage.backend == "clickhouse");
+  CHECK(c.storage.clickhouse.url == "http://ch-1:8123");
+  CHECK(c.storage.clickhouse.database == "hw");
+  CHECK(c.storage.clickhouse.user == "writer");
+  CHECK(c.storage.clickhouse.password == "pw");
+  CHECK(c.storage.clickhouse.cluster == "logs");
+
+  c.storage.clickhouse.url = "ch-1:8123";
+  CHECK(ValidateError(c) ==
+        "storage.clickhouse.url: 'ch-1:8123' must start with http:// or https://");
+  Result<CollectorConfig> unknown = Load("[storage.clickhouse]\nhost = \"x\"\n");
+  REQUIRE_FALSE(unknown.ok());
+  CHECK_THAT(unknown.status().message(), Catch::Contains("storage.clickhouse.host"));
 }
 
 TEST_CASE("validation requires listen to be host:port", "[config]") {
@@ -389,7 +443,7 @@ TEST_CASE("every commented setting in collector.toml is a valid one when uncomme
       ++settings;
     }
   }
-  CHECK(settings == 12);  // listen … storage.synchronous
+  CHECK(settings == 20);  // listen … storage.retention_interval, storage.clickhouse.url … cluster
   Result<CollectorConfig> r = Load(uncommented);
   INFO(uncommented);
   INFO(r.status().message());
