@@ -11,7 +11,7 @@ PACKAGES=(
   build-essential cmake pkg-config ninja-build
   # libraries (see README "Libraries")
   libboost-dev libboost-program-options-dev libspdlog-dev libfmt-dev prometheus-cpp-dev libcurl4-openssl-dev libsqlite3-dev
-  zlib1g-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev libsimdjson-dev libsystemd-dev
+  zlib1g-dev libdeflate-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev libsimdjson-dev libsystemd-dev
   # tests
   catch2 curl sqlite3 bsdutils procps
   openssl  # the TLS tests make a throwaway CA and server certificate with the openssl command
