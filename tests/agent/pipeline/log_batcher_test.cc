@@ -99,7 +99,7 @@ TEST_CASE("a batch is sealed once its first record is max_wait old", "[batcher]"
   CHECK(rec.count() == 2);
 }
 
-TEST_CASE("after Stop, Emit refuses; a failed seal counts the lines as dropped", "[batcher]") {
+TEST_CASE("after Stop, Emit refuses, and a failed seal counts the lines as dropped", "[batcher]") {
   SealRecorder rec;
   rec.fail = true;
   LogBatcher batcher({}, rec.Fn(), [] { return int64_t{1}; });
