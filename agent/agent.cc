@@ -21,7 +21,7 @@
 #include "agent/inputs/journald/journald_input.h"
 #include "agent/inputs/proc/proc_input.h"
 #include "agent/inputs/syslog/syslog_input.h"
-#include "agent/log_batch_encoder.h"
+#include "agent/batch_writer.h"
 #include "agent/log_batcher.h"
 #include "agent/memory_trim.h"
 #include "agent/ship/checkpoint_store.h"
@@ -252,7 +252,7 @@ Status Agent::Impl::SealLogs(std::vector<LogRecord> records, const Checkpoints& 
     if (r.service.empty()) r.service = "unknown";
   }
   batch.logs = std::move(records);
-  EncodeLogBatch(batch, &log_json);
+  WriteBatchJson(batch, &log_json);
   // The records are in log_json now: give their memory back (to the input filling the next
   // batch) before the compressed copy is made, so a seal holds one form of the batch at a time.
   std::vector<LogRecord>().swap(batch.logs);
@@ -316,7 +316,7 @@ void Agent::Impl::CollectAndSpool() {
     }
   }
   samples_collected += batch.metrics.size();
-  EncodeLogBatch(batch, &metric_json);
+  WriteBatchJson(batch, &metric_json);
   Status s = spool->Append(batch.batch_id, Gzip(metric_json, kMetricGzipLevel));
   if (!s.ok()) spdlog::error("cannot spool batch {}: {}", batch.batch_id, s.message());
   // Start-up (and the first push, one interval ago) is over: give back what only it used.

@@ -1,7 +1,7 @@
 // hivewatch-bench-agent-cycle: the agent's metric collection cycle in one process, stage by
 // stage, many cycles, CPU time of the whole process (CLOCK_PROCESS_CPUTIME_ID, so the statvfs
 // helper threads count): ProcInput::Collect on this machine's /proc and /sys, the families
-// turned into a push batch (as Agent::CollectAndSpool) and encoded to JSON (EncodeLogBatch, and
+// turned into a push batch (as Agent::CollectAndSpool) and encoded to JSON (WriteBatchJson, and
 // nlohmann's EncodeBatch for comparison, checked equal), the gzip (level 1 as shipped, level 6
 // for comparison), and the
 // Prometheus text of --once. The figures beside node_exporter come from the real processes
@@ -18,7 +18,7 @@
 
 #include "agent/exposition.h"
 #include "agent/inputs/proc/proc_input.h"
-#include "agent/log_batch_encoder.h"
+#include "agent/batch_writer.h"
 #include "common/batch_codec.h"
 #include "common/gzip.h"
 
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
     }
     if (stage == "all" || stage == "encode" || stage == "gzip") {
       Batch batch = ToBatch(std::move(families), 1700000000000 + i);
-      EncodeLogBatch(batch, &json);  // as Agent::CollectAndSpool
+      WriteBatchJson(batch, &json);  // as Agent::CollectAndSpool
       double t3 = ProcessCpuSeconds();
       encode += t3 - t1;
       series = batch.metrics.size();
@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
           gzip6 += t5 - t4;
           gzip6_bytes = body.size();
           if (EncodeBatch(batch) != json) {
-            std::cerr << "EncodeLogBatch and EncodeBatch differ\n";
+            std::cerr << "WriteBatchJson and EncodeBatch differ\n";
             return 1;
           }
           dom_encode += ProcessCpuSeconds() - t5;
@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   std::printf("hivewatch-bench-agent-cycle: %d cycles on %s and %s, CPU time of the process\n",
               cycles, options.proc_root.c_str(), options.sys_root.c_str());
   std::printf("collect (ProcInput::Collect, %zu series)     %8.0f us/cycle\n", series, us(collect));
-  std::printf("batch + EncodeLogBatch (%zu bytes JSON)     %8.0f us/cycle\n", json_bytes,
+  std::printf("batch + WriteBatchJson (%zu bytes JSON)     %8.0f us/cycle\n", json_bytes,
               us(encode));
   std::printf("Gzip level 1 (%zu bytes)                     %8.0f us/cycle\n", gzip_bytes,
               us(gzip));

@@ -1,4 +1,4 @@
-#include "agent/log_batch_encoder.h"
+#include "agent/batch_writer.h"
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -34,9 +34,9 @@ LogRecord Record(std::string message, Labels fields = {}) {
 
 }  // namespace
 
-TEST_CASE("EncodeLogBatch writes exactly what EncodeBatch writes", "[encoder]") {
+TEST_CASE("WriteBatchJson writes exactly what EncodeBatch writes", "[encoder]") {
   Batch b = SampleBatch();
-  CHECK(EncodeLogBatch(b) == EncodeBatch(b));  // no records
+  CHECK(WriteBatchJson(b) == EncodeBatch(b));  // no records
   b.logs.push_back(Record("plain"));
   b.logs.push_back(Record("quote \" backslash \\ slash / tab \t nl \n cr \r bs \b ff \f",
                           {{"file", "/var/log/app.log"}, {"k\"ey", "v\\al"}}));
@@ -48,22 +48,22 @@ TEST_CASE("EncodeLogBatch writes exactly what EncodeBatch writes", "[encoder]") 
   b.logs.push_back(Record(""));
   b.logs.back().ts_ms = -5;
   b.logs.back().level = Level::kError;
-  CHECK(EncodeLogBatch(b) == EncodeBatch(b));
+  CHECK(WriteBatchJson(b) == EncodeBatch(b));
   b.agent.version.clear();
-  CHECK(EncodeLogBatch(b) == EncodeBatch(b));
+  CHECK(WriteBatchJson(b) == EncodeBatch(b));
 }
 
-TEST_CASE("EncodeLogBatch leaves invalid UTF-8 to EncodeBatch", "[encoder]") {
+TEST_CASE("WriteBatchJson leaves invalid UTF-8 to EncodeBatch", "[encoder]") {
   Batch b = SampleBatch();
   b.logs.push_back(Record("bad \xff\xfe byte, overlong \xc0\xaf, surrogate \xed\xa0\x80"));
-  CHECK(EncodeLogBatch(b) == EncodeBatch(b));
+  CHECK(WriteBatchJson(b) == EncodeBatch(b));
   b.logs = {Record("ok")};
   b.metrics.push_back(MetricSeries{
       "node_filesystem_size_bytes", MetricType::kGauge, {{"mountpoint", "/mnt/\xff"}}, {{1, 1.0}}});
-  CHECK(EncodeLogBatch(b) == EncodeBatch(b));
+  CHECK(WriteBatchJson(b) == EncodeBatch(b));
 }
 
-TEST_CASE("EncodeLogBatch writes metric series exactly as EncodeBatch", "[encoder]") {
+TEST_CASE("WriteBatchJson writes metric series exactly as EncodeBatch", "[encoder]") {
   Batch b = SampleBatch();
   b.metrics.push_back(MetricSeries{"up", MetricType::kGauge, {}, {{1764000000123, 1.0}}});
   b.metrics.push_back(MetricSeries{"no_samples_total", MetricType::kCounter, {{"a", "b"}}, {}});
@@ -97,9 +97,9 @@ TEST_CASE("EncodeLogBatch writes metric series exactly as EncodeBatch", "[encode
                                     {17, 4294967296.5},
                                     {INT64_MAX, -1},
                                     {INT64_MIN, 42.125}}});
-  CHECK(EncodeLogBatch(b) == EncodeBatch(b));
+  CHECK(WriteBatchJson(b) == EncodeBatch(b));
   b.logs.push_back(Record("a batch with both"));
-  CHECK(EncodeLogBatch(b) == EncodeBatch(b));
+  CHECK(WriteBatchJson(b) == EncodeBatch(b));
 
   // Doubles from random bit patterns and random decimal texts: every formatting branch.
   std::mt19937_64 rng(20261204);
@@ -113,10 +113,10 @@ TEST_CASE("EncodeLogBatch writes metric series exactly as EncodeBatch", "[encode
   }
   b = SampleBatch();
   b.metrics.push_back(std::move(random));
-  CHECK(EncodeLogBatch(b) == EncodeBatch(b));
+  CHECK(WriteBatchJson(b) == EncodeBatch(b));
 }
 
-TEST_CASE("EncodeLogBatch matches EncodeBatch on metrics collected for real", "[encoder]") {
+TEST_CASE("WriteBatchJson matches EncodeBatch on metrics collected for real", "[encoder]") {
   // This machine's /proc and /sys, and the fixture tree from a Debian 12 VM.
   ProcOptions fixture;
   fixture.proc_root = std::string(HIVEWATCH_SOURCE_DIR) + "/tests/data/proc/debian12_vm/proc";
@@ -134,11 +134,11 @@ TEST_CASE("EncodeLogBatch matches EncodeBatch on metrics collected for real", "[
     }
     INFO(options.proc_root);
     REQUIRE(b.metrics.size() > 100);
-    CHECK(EncodeLogBatch(b) == EncodeBatch(b));
+    CHECK(WriteBatchJson(b) == EncodeBatch(b));
   }
 }
 
-TEST_CASE("EncodeLogBatch matches EncodeBatch on the real samples", "[encoder]") {
+TEST_CASE("WriteBatchJson matches EncodeBatch on the real samples", "[encoder]") {
   Batch b = SampleBatch();
   for (const char* f : {"/Linux_2k.log", "/OpenSSH_2k.log", "/HDFS_2k.log", "/Hadoop_2k.log"}) {
     std::ifstream in(std::string(HIVEWATCH_SHARED_LOGS) + f);
@@ -148,7 +148,7 @@ TEST_CASE("EncodeLogBatch matches EncodeBatch on the real samples", "[encoder]")
     }
   }
   REQUIRE(b.logs.size() == 8000);
-  CHECK(EncodeLogBatch(b) == EncodeBatch(b));
+  CHECK(WriteBatchJson(b) == EncodeBatch(b));
 }
 
 }  // namespace hivewatch

@@ -1,4 +1,4 @@
-#include "agent/log_batch_encoder.h"
+#include "agent/batch_writer.h"
 
 #include <array>
 #include <charconv>
@@ -159,7 +159,7 @@ bool AppendMetrics(std::string* out, const std::vector<MetricSeries>& metrics) {
 
 }  // namespace
 
-void EncodeLogBatch(const Batch& batch, std::string* json) {
+void WriteBatchJson(const Batch& batch, std::string* json) {
   std::string& out = *json;
   out.clear();
   size_t size = 128 + batch.agent.host.size() + batch.agent.id.size() + batch.batch_id.size();
@@ -224,9 +224,9 @@ void EncodeLogBatch(const Batch& batch, std::string* json) {
   out.append("]}");
 }
 
-std::string EncodeLogBatch(const Batch& batch) {
+std::string WriteBatchJson(const Batch& batch) {
   std::string out;
-  EncodeLogBatch(batch, &out);
+  WriteBatchJson(batch, &out);
   return out;
 }
 
