@@ -15,8 +15,8 @@ namespace hivewatch {
 struct CollectorConfig {
   std::string listen = "127.0.0.1:9800";
   std::string data_dir = "/var/lib/hivewatch-collector";
-  bool no_auth = false;              // accept unauthenticated ingest and reads (experiments only)
-  std::string log_level = "info";    // trace, debug, info, warn, error
+  bool no_auth = false;            // accept unauthenticated ingest and reads (experiments only)
+  std::string log_level = "info";  // trace, debug, info, warn, error
 
   size_t max_body_bytes = 16 * 1024 * 1024;  // after decompression
   DecodeLimits decode;
@@ -27,10 +27,12 @@ struct CollectorConfig {
 
   StorageOptions storage = DefaultStorage();  // storage.data_dir is filled from data_dir
 
-  // The collector's storage defaults: 15 days of data, retention applied every minute.
+  // The collector's storage defaults: 15 days of data, 400 days of hour rollups, retention
+  // applied every minute.
   static StorageOptions DefaultStorage() {
     StorageOptions options;
     options.retention.max_age_ms = int64_t{15} * 24 * 3600 * 1000;
+    options.retention.rollup_max_age_ms = int64_t{400} * 24 * 3600 * 1000;
     options.retention.interval_ms = 60000;
     return options;
   }

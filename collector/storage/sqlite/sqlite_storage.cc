@@ -310,12 +310,12 @@ void SqliteStorage::RunRetention(int64_t now_ms, PendingRetention* request) {
   samples_ -= result->samples;
   series_ -= result->series;
   log_lines_ -= result->log_lines;
-  if (result->samples + result->log_lines + result->batch_ids > 0) {
+  if (result->samples + result->log_lines + result->batch_ids + result->rollups > 0) {
     spdlog::info(
-        "storage: retention removed {} samples, {} series, {} log lines and {} batch ids; "
-        "{} bytes in use (was {})",
-        result->samples, result->series, result->log_lines, result->batch_ids, result->bytes_after,
-        result->bytes_before);
+        "storage: retention removed {} samples, {} hour rollups, {} series, {} log lines and {} "
+        "batch ids; {} bytes in use (was {})",
+        result->samples, result->rollups, result->series, result->log_lines, result->batch_ids,
+        result->bytes_after, result->bytes_before);
   }
   if (request != nullptr) request->result = *result;
 }
@@ -449,6 +449,8 @@ Status SqliteStorage::CommitGroup(const std::vector<PendingAppend*>& group) {
     const int rc = index->Run();
     if (rc != SQLITE_DONE) return fail_all(db.Error(rc, "indexing log messages"));
   }
+  status = chunk_writer_->BuildRollups();
+  if (!status.ok()) return fail_all(status);
   status = Run(db, "COMMIT");
   if (!status.ok()) return fail_all(status);
   return Status::Ok();
@@ -701,6 +703,16 @@ Result<std::vector<HostInfo>> SqliteStorage::ListHosts() {
   }
   if (rc != SQLITE_DONE) return (*reader)->Error(rc, "listing hosts");
   return hosts;
+}
+
+Result<std::vector<SeriesRollups>> SqliteStorage::SelectRollups(const SeriesSelection& selection,
+                                                                int64_t bucket_ms) {
+  if (bucket_ms != sqlite_schema::kRollupBucketMs) {
+    return Storage::SelectRollups(selection, bucket_ms);
+  }
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  return sqlite::SelectRollupsOn(**reader, selection);
 }
 
 Result<std::vector<SeriesSamples>> SqliteStorage::SelectSeries(const SeriesSelection& selection) {
