@@ -214,26 +214,23 @@ Status ReadRollups(Connection& conn, int64_t id, int64_t start_ms, int64_t end_m
     }
     if (rc != SQLITE_DONE) return conn.Error(rc, "reading rollups");
   }
-  std::vector<int64_t> starts;
-  for (const RollupBucket& b : out->buckets) starts.push_back(b.start_ms);
-  auto covered = [&](int64_t ts) {
-    const int64_t window = sqlite_schema::WindowStart(ts);
-    const int64_t bucket = window + (ts - window) / kRollupBucketMs * kRollupBucketMs;
-    return std::binary_search(starts.begin(), starts.end(), bucket);
-  };
-  std::vector<Sample> inside;
-  return VisitChunks(conn, id, start_ms, end_ms, false,
-                     [&](int64_t min_ts, int64_t max_ts, std::string_view data) -> Result<bool> {
-                       // A chunk lies within one window, so it reaches at most two hours: skip it
-                       // when they are both summarised.
-                       if (covered(min_ts) && covered(max_ts)) return true;
-                       inside.clear();
-                       HW_RETURN_IF_ERROR(chunk::Decode(data, start_ms, end_ms, &inside));
-                       for (const Sample& s : inside) {
-                         if (!covered(s.ts_ms)) out->samples.push_back(s);
-                       }
-                       return true;
-                     });
+  // The raw samples: those of the stretches between the buckets (usually the hours that
+  // reach the head, and a partial hour at each end).
+  std::vector<std::pair<int64_t, int64_t>> stretches;
+  int64_t from = start_ms;
+  for (const RollupBucket& b : out->buckets) {
+    if (from < b.start_ms) stretches.emplace_back(from, b.start_ms - 1);
+    from = b.start_ms + kRollupBucketMs;
+  }
+  if (from <= end_ms) stretches.emplace_back(from, end_ms);
+  for (const auto& [a, z] : stretches) {
+    HW_RETURN_IF_ERROR(VisitChunks(conn, id, a, z, false,
+                                   [&](int64_t, int64_t, std::string_view data) -> Result<bool> {
+                                     HW_RETURN_IF_ERROR(chunk::Decode(data, a, z, &out->samples));
+                                     return true;
+                                   }));
+  }
+  return Status::Ok();
 }
 
 // Runs `body` inside one read transaction on `conn`.
