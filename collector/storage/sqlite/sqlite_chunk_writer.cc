@@ -262,6 +262,27 @@ Status SqliteChunkWriter::BuildRollups(int64_t series_id, int64_t window) {
   return Status::Ok();
 }
 
+Status BackfillRollups(Connection& db) {
+  SqliteChunkWriter writer(db);
+  auto stmt = db.Prepare(sqlite_schema::kChunkStarts);
+  if (!stmt.ok()) return stmt.status();
+  int64_t series_id = 0, window = 0;
+  bool any = false;
+  int rc;
+  while ((rc = stmt->Step()) == SQLITE_ROW) {
+    const int64_t id = stmt->ColumnInt64(0);
+    const int64_t w = WindowStart(stmt->ColumnInt64(1));
+    if (any && id == series_id && w == window) continue;  // the window is done
+    if (any && id != series_id) writer.Forget();          // one head at a time is enough
+    any = true;
+    series_id = id;
+    window = w;
+    HW_RETURN_IF_ERROR(writer.BuildRollups(series_id, window));
+  }
+  if (rc != SQLITE_DONE) return db.Error(rc, "listing sample chunks");
+  return Status::Ok();
+}
+
 Status MigrateSamplesToChunks(Connection& db) {
   auto exists = db.QueryInt(sqlite_schema::kV1SamplesExist);
   if (!exists.ok()) return exists.status();

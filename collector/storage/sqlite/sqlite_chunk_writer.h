@@ -35,6 +35,8 @@ class SqliteChunkWriter {
   // the last call, from those chunks. Run in the transaction that changed them, before COMMIT.
   // A window marked by a write that was rolled back is rebuilt all the same: harmless.
   Status BuildRollups();
+  // Rebuilds the rollups of one series' window (start WindowStart(…)) from its sealed chunks.
+  Status BuildRollups(int64_t series_id, int64_t window);
 
   // Drops the cached heads: after a rollback they may hold samples that are no longer stored,
   // and after retention deleted heads, heads that are gone.
@@ -56,12 +58,14 @@ class SqliteChunkWriter {
   // hundred bytes): bounds the memory of a collector with very many series.
   static constexpr size_t kMaxCachedHeads = 1 << 20;
 
-  Status BuildRollups(int64_t series_id, int64_t window);
-
   Connection& db_;
   std::unordered_map<int64_t, chunk::ChunkAppender> heads_;
   std::set<std::pair<int64_t, int64_t>> changed_windows_;  // (series id, window start)
 };
+
+// Builds the rollups of every sealed chunk: for a version 2 database written before rollups
+// existed. Runs inside the caller's transaction.
+Status BackfillRollups(Connection& db);
 
 // Version 1 → 2: rewrites the rows of `samples` as chunks and drops that table. Runs inside the
 // caller's transaction.

@@ -173,6 +173,11 @@ inline constexpr const char* kChunksOfWindow =
     "ORDER BY min_ts";
 inline constexpr const char* kRewriteChunk =
     "UPDATE chunks SET min_ts = ?2, max_ts = ?3, count = ?4, data = ?5 WHERE id = ?1";
+// Where every sealed chunk begins, for building the rollups of older data once.
+inline constexpr const char* kChunkStarts =
+    "SELECT series_id, min_ts FROM chunks ORDER BY series_id, min_ts";
+inline constexpr const char* kRollupsExist =
+    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'rollups'";
 inline constexpr const char* kDeleteRollups =
     "DELETE FROM rollups WHERE series_id = ?1 AND bucket >= ?2 AND bucket < ?3";
 inline constexpr const char* kInsertRollup =

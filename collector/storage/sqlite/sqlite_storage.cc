@@ -84,7 +84,13 @@ Status ConfigureWriter(Connection& conn, bool synchronous_full) {
                       " is newer than this collector supports (" +
                       std::to_string(sqlite_schema::kVersion) + ")");
     }
+    auto had_rollups = conn.QueryInt(sqlite_schema::kRollupsExist);
+    if (!had_rollups.ok()) return had_rollups.status();
     HW_RETURN_IF_ERROR(conn.Exec(sqlite_schema::kCreate));
+    if (*version == sqlite_schema::kVersion && *had_rollups == 0) {
+      spdlog::info("storage: building hour rollups of the stored samples (once)");
+      HW_RETURN_IF_ERROR(sqlite::BackfillRollups(conn));
+    }
     if (*version == 1) {
       spdlog::info("storage: migrating samples to compressed chunks (schema version 1 to {})",
                    sqlite_schema::kVersion);
