@@ -225,10 +225,10 @@ class Storage {
 struct RetentionOptions {
   int64_t max_age_ms = 0;   // 0: keep forever
   int64_t max_bytes = 0;    // 0: no cap; else the oldest data goes until the store fits
-  // Rollups (SelectRollups) are kept by their own age, usually longer than samples; they are
-  // small (one row per series and hour) and outside max_bytes. 0: keep forever.
-  int64_t rollup_max_age_ms = 0;
   int64_t interval_ms = 0;  // how often the backend applies the rules; 0: only when asked
+  // Rollups (SelectRollups: one row per series and hour) are kept by their own age, usually
+  // longer than samples, and are not counted by max_bytes. 0: keep forever.
+  int64_t rollup_max_age_ms = 0;
 };
 
 struct StorageOptions {
