@@ -71,6 +71,7 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
     if (c.collectors.empty()) return r.Error("collectors", "must name at least one collector URL");
     HW_RETURN_IF_ERROR(r.Get("token", &c.token));
     HW_RETURN_IF_ERROR(r.Get("token_file", &c.token_file));
+    HW_RETURN_IF_ERROR(r.Get("ca_file", &c.ca_file));
     HW_RETURN_IF_ERROR(r.Get("state_dir", &c.state_dir));
     HW_RETURN_IF_ERROR(r.Duration("interval", &c.interval_ms));
     if (c.interval_ms < 1000 || c.interval_ms > 3600 * 1000) {
@@ -182,6 +183,9 @@ Status ValidateAgentConfig(AgentConfig* c) {
       token.pop_back();
     if (token.empty()) return InvalidArgument("token_file: " + c->token_file + " is empty");
     c->token = token;
+  }
+  if (!c->ca_file.empty() && access(c->ca_file.c_str(), R_OK) != 0) {
+    return InvalidArgument("ca_file: cannot read " + c->ca_file);
   }
   if (c->state_dir.empty()) return InvalidArgument("state_dir: must be set");
   return Status::Ok();

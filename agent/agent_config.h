@@ -26,6 +26,7 @@ struct AgentConfig {
   std::vector<std::string> collectors = {"http://127.0.0.1:9800"};  // tried in order
   std::string token;       // bearer token with the ingest scope, or:
   std::string token_file;  // a file holding it (read at start and on reload)
+  std::string ca_file;     // https collectors: CA certificates (PEM) to trust; empty = system's
   std::string state_dir = "/var/lib/hivewatch-agent";
   int64_t interval_ms = 10000;
   size_t spool_max_bytes = 256u * 1024 * 1024;

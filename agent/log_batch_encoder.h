@@ -1,7 +1,8 @@
-// EncodeLogBatch: the push JSON of a batch of log records, written straight into one string —
-// byte for byte what EncodeBatch (common/batch_codec.h, nlohmann::json) writes, without building
-// a JSON document first (which cost the agent's log path more than gzip did). Batches with
-// metrics, and strings that are not valid UTF-8, go through EncodeBatch. Thread-safe.
+// EncodeLogBatch: the push JSON of an agent batch — its log records and its metric series (the
+// name is from its first use; the metric cycle goes through it too) — written straight into one
+// string, byte for byte what EncodeBatch (common/batch_codec.h, nlohmann::json) writes, without
+// building a JSON document first (which cost more than gzip did, on both paths). Batches with
+// strings that are not valid UTF-8 go through EncodeBatch. Thread-safe.
 #pragma once
 
 #include <string>

@@ -28,7 +28,7 @@ LogBatcher::~LogBatcher() { Stop(); }
 
 bool LogBatcher::Emit(std::vector<LogRecord> records, const std::string& checkpoint_key,
                       const std::string& position) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   if (stopped_) return false;
   if (records.empty() && checkpoint_key.empty()) return true;
   const bool was_empty = pending_.empty() && pending_changes_.empty();
@@ -45,40 +45,69 @@ bool LogBatcher::Emit(std::vector<LogRecord> records, const std::string& checkpo
   if (!checkpoint_key.empty()) pending_changes_[checkpoint_key] = position;
   if (was_empty) {
     pending_since_ms_ = SteadyMs();
-    cv_.notify_all();  // the age thread starts timing this batch
+    cv_.notify_all();  // the seal thread starts timing this batch
   }
   if (pending_bytes_ >= options_.max_bytes || pending_.size() >= options_.max_lines) {
-    SealLocked();
+    HandOffLocked(lock);
   }
   return true;
 }
 
-void LogBatcher::SealLocked() {
+void LogBatcher::HandOffLocked(std::unique_lock<std::mutex>& lock) {
   if (pending_.empty() && pending_changes_.empty()) return;
-  std::vector<LogRecord> records;
-  records.swap(pending_);
-  Checkpoints changes;
-  changes.swap(pending_changes_);
+  if (!seal_thread_.joinable()) {  // not started (or stopped): seal here
+    std::vector<LogRecord> records;
+    records.swap(pending_);
+    Checkpoints changes;
+    changes.swap(pending_changes_);
+    pending_bytes_ = 0;
+    const size_t n = records.size();
+    Finish(seal_(std::move(records), changes), n);
+    return;
+  }
+  // One batch at a time: the positions reach the spool in the order the inputs reached them.
+  sealed_.wait(lock, [this] { return !busy_; });
+  if (pending_.empty() && pending_changes_.empty()) return;  // another caller handed it over
+  handed_.records.swap(pending_);
+  handed_.changes.swap(pending_changes_);
   pending_bytes_ = 0;
-  const size_t n = records.size();
-  Status st = seal_(std::move(records), changes);
+  busy_ = true;
+  cv_.notify_all();
+}
+
+void LogBatcher::Finish(const Status& st, size_t lines) {
   if (st.ok()) {
     ++batches_;
   } else {
-    dropped_lines_ += n;
-    spdlog::error("log batch of {} lines could not be spooled: {}", n, st.message());
+    dropped_lines_ += lines;
+    spdlog::error("log batch of {} lines could not be spooled: {}", lines, st.message());
   }
 }
 
 void LogBatcher::Start() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (age_thread_.joinable() || stopped_) return;
-  age_thread_ = std::thread([this] { AgeLoop(); });
+  if (seal_thread_.joinable() || stopped_) return;
+  seal_thread_ = std::thread([this] { SealLoop(); });
 }
 
-void LogBatcher::AgeLoop() {
+void LogBatcher::SealLoop() {
   std::unique_lock<std::mutex> lock(mu_);
-  while (!thread_stop_) {
+  for (;;) {
+    if (busy_) {
+      Sealing batch;
+      batch.records.swap(handed_.records);
+      batch.changes.swap(handed_.changes);
+      const size_t n = batch.records.size();
+      lock.unlock();
+      Status st = seal_(std::move(batch.records), batch.changes);
+      batch = Sealing();  // free the records before taking the lock again
+      lock.lock();
+      Finish(st, n);
+      busy_ = false;
+      sealed_.notify_all();
+      continue;
+    }
+    if (thread_stop_) return;
     if (pending_.empty() && pending_changes_.empty()) {
       cv_.wait(lock);
       continue;
@@ -86,7 +115,7 @@ void LogBatcher::AgeLoop() {
     const int64_t due = pending_since_ms_ + options_.max_wait_ms;
     const int64_t now = SteadyMs();
     if (now >= due) {
-      SealLocked();
+      HandOffLocked(lock);  // the thread is free: does not wait
       continue;
     }
     cv_.wait_for(lock, std::chrono::milliseconds(due - now));
@@ -96,11 +125,12 @@ void LogBatcher::AgeLoop() {
 void LogBatcher::Stop() {
   std::thread thread;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     stopped_ = true;
+    HandOffLocked(lock);  // after the batch being sealed, if any
+    sealed_.wait(lock, [this] { return !busy_; });
     thread_stop_ = true;
-    SealLocked();
-    thread.swap(age_thread_);
+    thread.swap(seal_thread_);
   }
   cv_.notify_all();
   if (thread.joinable()) thread.join();

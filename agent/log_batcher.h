@@ -1,9 +1,13 @@
 // LogBatcher: the LogSink every log input writes to. It gathers records (and the input
 // positions they reach) into one batch until the batch is big enough (max_bytes of message
 // text or max_lines) or old enough (max_wait_ms since its first record), then hands it to
-// `seal` — which encodes it and appends it to the spool together with the positions — all
-// under one lock, so a slow seal slows the inputs down instead of growing memory.
-// Thread-safe.
+// `seal` — which encodes it and appends it to the spool together with the positions.
+// Once started, sealing runs on the batcher's own thread, so the inputs go on filling the next
+// batch while the previous one is encoded, compressed and fsynced (two cores instead of one).
+// At most one batch is being sealed and one being filled: an input whose batch is full waits
+// until the previous seal is done, so a slow seal slows the inputs down instead of growing
+// memory. Batches are sealed one at a time in the order they were filled, so the spool holds
+// the positions in the order the inputs reached them. Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -37,9 +41,11 @@ class LogBatcher : public LogSink {
   bool Emit(std::vector<LogRecord> records, const std::string& checkpoint_key,
             const std::string& position) override;
 
-  // Starts the thread that seals batches once they are max_wait_ms old.
+  // Starts the thread that seals full batches and those max_wait_ms old. Before Start (tests),
+  // Emit seals a full batch itself, on the caller's thread.
   void Start();
-  // Emit returns false from now on; seals what is pending; joins the thread.
+  // Emit returns false from now on; seals what is pending (after the batch being sealed);
+  // joins the thread.
   void Stop();
 
   uint64_t lines() const;          // records taken by Emit
@@ -47,18 +53,30 @@ class LogBatcher : public LogSink {
   uint64_t dropped_lines() const;  // records whose seal failed
 
  private:
-  void SealLocked();
-  void AgeLoop();
+  // Moves the pending batch to the seal thread (waiting while it still seals the previous one),
+  // or without the thread seals it here, under the lock.
+  void HandOffLocked(std::unique_lock<std::mutex>& lock);
+  void SealLoop();
+  // Calls seal_ and counts the outcome (under the lock).
+  void Finish(const Status& st, size_t lines);
+
+  struct Sealing {  // a batch handed to the seal thread
+    std::vector<LogRecord> records;
+    Checkpoints changes;
+  };
 
   const LogBatcherOptions options_;
   const SealFn seal_;
   const NowFn now_ms_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;      // the seal thread waits on it: a hand-off, an age, the stop
+  std::condition_variable sealed_;  // Emit and Stop wait on it: the seal thread is free again
   bool stopped_ = false;
   bool thread_stop_ = false;
-  std::thread age_thread_;
+  std::thread seal_thread_;
+  bool busy_ = false;  // the seal thread holds a batch (handed over or being sealed)
+  Sealing handed_;     // that batch, until the seal thread takes it
 
   std::vector<LogRecord> pending_;
   Checkpoints pending_changes_;

@@ -55,6 +55,7 @@ Result<AgentConfig> BuildConfig(const std::string& config_path, const po::variab
   if (vm.count("collector")) config.collectors = vm["collector"].as<std::vector<std::string>>();
   if (vm.count("token")) config.token = vm["token"].as<std::string>();
   if (vm.count("token-file")) config.token_file = vm["token-file"].as<std::string>();
+  if (vm.count("ca-file")) config.ca_file = vm["ca-file"].as<std::string>();
   if (vm.count("host")) config.host = vm["host"].as<std::string>();
   if (vm.count("state-dir")) config.state_dir = vm["state-dir"].as<std::string>();
   if (vm.count("proc-root")) config.proc.proc_root = vm["proc-root"].as<std::string>();
@@ -126,6 +127,8 @@ int main(int argc, char** argv) {
        "collector URL; repeat to fail over in order (default http://127.0.0.1:9800)")
       ("token", po::value<std::string>()->value_name("TOKEN"), "ingest token")
       ("token-file", po::value<std::string>()->value_name("FILE"), "file holding the ingest token")
+      ("ca-file", po::value<std::string>()->value_name("FILE"),
+       "https collectors: trust the CA certificates in this PEM file (default: the system's)")
       ("host", po::value<std::string>()->value_name("NAME"), "host name to report (default: this machine's)")
       ("state-dir", po::value<std::string>()->value_name("DIR"),
        "spool and state (default /var/lib/hivewatch-agent)")

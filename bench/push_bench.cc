@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (int c = 0; c < connections; ++c) {
     threads.emplace_back([&] {
-      HttpClient client(HttpClientOptions{5000, 120000});
+      HttpClient client(HttpClientOptions{5000, 120000, ""});
       HttpClient::Headers headers = {{"Content-Type", "application/json"}};
       if (gzip) headers["Content-Encoding"] = "gzip";
       if (!vm["token"].as<std::string>().empty()) {

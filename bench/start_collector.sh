@@ -1,9 +1,9 @@
-# Sourced by the bench scripts: start_collector BUILD_DIR DIR starts a collector on a free
-# loopback port (--no-auth, data in DIR/data, log in DIR/collector.log) and sets
-# COLLECTOR_PID and URL; exits with the log when it does not come up within 10 s.
+# Sourced by the bench scripts: start_collector BUILD_DIR DIR [ARGS...] starts a collector on a
+# free loopback port (--no-auth, data in DIR/data, log in DIR/collector.log, ARGS appended) and
+# sets COLLECTOR_PID and URL; exits with the log when it does not come up within 10 s.
 start_collector() {
   "$1/collector/hivewatch-collector" --no-auth --listen 127.0.0.1:0 --data-dir "$2/data" \
-    2>"$2/collector.log" &
+    "${@:3}" 2>"$2/collector.log" &
   COLLECTOR_PID=$!
   URL=""
   for _ in $(seq 100); do

@@ -32,6 +32,9 @@ void AddGlobalOptions(po::options_description* d) {
        "API token (env HIVEWATCH_TOKEN)")
       ("token-file", po::value<std::string>()->value_name("PATH"),
        "read the API token from a file instead")
+      ("ca-file", po::value<std::string>()->value_name("PATH"),
+       "https: trust the CA certificates in this PEM file (env HIVEWATCH_CA_FILE; default: the "
+       "system's)")
       ("help,h", "show this help")
       ("version", "print the version and exit");
   // clang-format on
@@ -170,6 +173,12 @@ std::optional<UsageError> ApplyGlobalOptions(const po::variables_map& vm,
     inv->token_file = *token_file;
   } else if (auto env = context.getenv ? context.getenv("HIVEWATCH_TOKEN") : std::nullopt) {
     inv->token = Trim(*env);
+  }
+  if (auto ca_file = GetString(vm, "ca-file")) {
+    if (ca_file->empty()) return Usage("--ca-file needs a path", hint);
+    inv->ca_file = *ca_file;
+  } else if (auto env = context.getenv ? context.getenv("HIVEWATCH_CA_FILE") : std::nullopt) {
+    inv->ca_file = *env;
   }
   return std::nullopt;
 }
@@ -318,7 +327,7 @@ std::optional<UsageError> ApplyMetricsOptions(const po::variables_map& vm,
 }
 
 bool IsGlobalOptionWithValue(const std::string& arg) {
-  return arg == "--url" || arg == "--token" || arg == "--token-file";
+  return arg == "--url" || arg == "--token" || arg == "--token-file" || arg == "--ca-file";
 }
 
 }  // namespace
@@ -368,6 +377,7 @@ std::string ProgramHelp() {
          "  hivewatch metrics '1 - avg by (host) "
          "(rate(node_cpu_seconds_total{mode=\"idle\"}[1m]))'\n"
          "  HIVEWATCH_URL=http://collector:9800 HIVEWATCH_TOKEN=... hivewatch hosts\n"
+         "  hivewatch --url https://collector:9800 --ca-file /etc/hivewatch/ca.pem hosts\n"
          "\n"
          "Exit status: 0 success, 1 error (e.g. the collector is unreachable or refused the\n"
          "request), 2 usage error.\n";

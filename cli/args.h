@@ -26,6 +26,7 @@ struct Invocation {
   std::string base_url;    // scheme://host:port[/prefix], no trailing slash
   std::string token;       // from --token or HIVEWATCH_TOKEN; empty if none
   std::string token_file;  // --token-file: read when running (wins over HIVEWATCH_TOKEN)
+  std::string ca_file;     // --ca-file or HIVEWATCH_CA_FILE; empty = the system's trust store
   OutputFormat output = OutputFormat::kText;
   LogsRequest logs;        // kLogs
   MetricsRequest metrics;  // kMetrics
@@ -44,7 +45,8 @@ struct UsageError {
   std::string help_hint;
 };
 
-// Parses the arguments after the program name. Global options (--url, --token, --token-file)
+// Parses the arguments after the program name. Global options (--url, --token, --token-file,
+// --ca-file)
 // are accepted before or after the command.
 std::variant<Invocation, UsageError> ParseArgs(const std::vector<std::string>& args,
                                                const ArgsContext& context);

@@ -126,6 +126,7 @@ int Run(const std::vector<std::string>& args, const CliEnvironment& env) {
     if (!token.ok()) return Fail(env, token.status().message());
     inv.token = *token;
   }
+  if (!inv.ca_file.empty()) env.transport->UseCaFile(inv.ca_file);
   CollectorApi api(env.transport, inv.base_url, inv.token);
   switch (inv.command) {
     case Command::kLogs:

@@ -40,8 +40,11 @@ Status DescribeTransportError(const Status& status, const std::string& base_url)
   if (status.code() != StatusCode::kUnavailable) {
     return Status(status.code(), "cannot query the collector at " + base_url + ": " + cause);
   }
+  // A TLS failure means the collector answered: the hint is about trust, already in `cause`.
+  const bool tls =
+      cause.find("SSL") != std::string::npos || cause.find("certificate") != std::string::npos;
   return Unavailable("cannot reach the collector at " + base_url + ": " + cause +
-                     " (is hivewatch-collector running? set --url or HIVEWATCH_URL)");
+                     (tls ? "" : " (is hivewatch-collector running? set --url or HIVEWATCH_URL)"));
 }
 
 Status DescribeHttpError(const HttpResponse& response, const std::string& base_url,

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,17 +23,25 @@ class Transport {
  public:
   virtual ~Transport() = default;
   virtual Result<HttpResponse> Get(const std::string& url, const HttpClient::Headers& headers) = 0;
+  // https: trust the CA certificates in this PEM file instead of the system's (--ca-file).
+  virtual void UseCaFile(const std::string& path) {}
 };
 
 class HttpTransport final : public Transport {
  public:
-  explicit HttpTransport(HttpClientOptions options = {}) : client_(options) {}
+  explicit HttpTransport(HttpClientOptions options = {})
+      : options_(std::move(options)), client_(std::make_unique<HttpClient>(options_)) {}
   Result<HttpResponse> Get(const std::string& url, const HttpClient::Headers& headers) override {
-    return client_.Get(url, headers);
+    return client_->Get(url, headers);
+  }
+  void UseCaFile(const std::string& path) override {
+    options_.ca_file = path;
+    client_ = std::make_unique<HttpClient>(options_);
   }
 
  private:
-  HttpClient client_;
+  HttpClientOptions options_;
+  std::unique_ptr<HttpClient> client_;
 };
 
 struct LogsPage {

@@ -4,7 +4,7 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "collector/auth/token_store.h"
+#include "collector/auth/token_registry.h"
 #include "collector/collector.h"
 #include "common/daemon.h"
 #include "common/service_loop.h"
@@ -24,7 +24,8 @@ constexpr const char* kUsage = R"(Usage:
   hivewatch-collector [--config FILE | --data-dir DIR] token revoke NAME
 
 Receives batches of metrics and logs from hivewatch agents (POST /api/v1/push), stores them
-in one SQLite file in the data directory, and answers queries (GET /api/v1/logs, /api/v1/hosts).
+in one SQLite file in the data directory (or in ClickHouse, shared by several collectors:
+--storage clickhouse), and answers queries (GET /api/v1/logs, /api/v1/hosts).
 Flags override the config file. API reference: docs/api.md, or GET /api/v1/openapi.yaml.
 SIGHUP re-reads the config file (log_level applies at once, other settings at the next restart;
 an invalid file is logged and ignored); SIGTERM stops. Under systemd it reports readiness and
@@ -32,6 +33,7 @@ feeds the watchdog (Type=notify, WatchdogSec; see docs/operations.md).
 
 Tokens: every API call needs 'Authorization: Bearer <token>' unless --no-auth is given.
 Scopes are ingest (push), read (queries) and admin (everything); combine with commas.
+With --storage clickhouse the tokens are kept in ClickHouse, for every collector sharing it.
   hivewatch-collector --data-dir /var/lib/hivewatch-collector token create --name web1 --scope ingest
 
 )";
@@ -58,7 +60,7 @@ int RunTokenCommand(const CollectorConfig& config, const std::vector<std::string
     return Fail(std::string(e.what()) + " (see --help)", 2);
   }
   const std::string action = vm.count("action") ? vm["action"].as<std::string>() : "";
-  Result<std::unique_ptr<TokenStore>> store = TokenStore::Open(config.data_dir);
+  Result<std::unique_ptr<TokenRegistry>> store = OpenTokenRegistry(config);
   if (!store.ok()) return Fail(store.status().message());
 
   if (action == "create") {
@@ -103,7 +105,16 @@ Result<CollectorConfig> BuildConfig(const std::string& config_path, const po::va
   }
   if (vm.count("listen")) config.listen = vm["listen"].as<std::string>();
   if (vm.count("data-dir")) config.data_dir = vm["data-dir"].as<std::string>();
+  if (vm.count("storage")) config.storage.backend = vm["storage"].as<std::string>();
+  if (vm.count("clickhouse-url")) {
+    config.storage.clickhouse.url = vm["clickhouse-url"].as<std::string>();
+  }
+  if (vm.count("clickhouse-database")) {
+    config.storage.clickhouse.database = vm["clickhouse-database"].as<std::string>();
+  }
   if (vm.count("no-auth")) config.no_auth = true;
+  if (vm.count("tls-cert")) config.tls.cert_file = vm["tls-cert"].as<std::string>();
+  if (vm.count("tls-key")) config.tls.key_file = vm["tls-key"].as<std::string>();
   if (vm.count("log-level")) config.log_level = vm["log-level"].as<std::string>();
   HW_RETURN_IF_ERROR(ValidateCollectorConfig(&config));
   return config;
@@ -143,7 +154,16 @@ int main(int argc, char** argv) {
        "host:port to listen on (default 127.0.0.1:9800; port 0 picks one)")
       ("data-dir,d", po::value<std::string>()->value_name("DIR"),
        "where the database lives (default /var/lib/hivewatch-collector)")
+      ("storage", po::value<std::string>()->value_name("BACKEND"),
+       "sqlite (default: one file in the data directory) or clickhouse (docs/scale-out.md)")
+      ("clickhouse-url", po::value<std::string>()->value_name("URL"),
+       "the ClickHouse HTTP interface (default http://127.0.0.1:8123)")
+      ("clickhouse-database", po::value<std::string>()->value_name("DB"),
+       "the ClickHouse database (default hivewatch)")
       ("no-auth", "accept requests without a token (local experiments only)")
+      ("tls-cert", po::value<std::string>()->value_name("FILE"),
+       "serve HTTPS with this PEM certificate chain (needs --tls-key)")
+      ("tls-key", po::value<std::string>()->value_name("FILE"), "the PEM private key of --tls-cert")
       ("log-level", po::value<std::string>()->value_name("LEVEL"), "trace, debug, info, warn or error (default info)")
       ("check-config", "validate the configuration and exit (0 if valid)");
   po::options_description hidden;
@@ -205,11 +225,16 @@ int main(int argc, char** argv) {
     spdlog::error("cannot start: {}", s.message());
     return 1;
   }
-  spdlog::info("hivewatch-collector {} listening on http://{} (data: {}/hivewatch.db)", kVersion,
-               collector.BoundAddress(), config.data_dir);
+  const std::string data = config.storage.backend == "clickhouse"
+                               ? "ClickHouse " + config.storage.clickhouse.url + ", database " +
+                                     config.storage.clickhouse.database
+                               : config.data_dir + "/hivewatch.db";
+  spdlog::info("hivewatch-collector {} listening on {}://{} (data: {})", kVersion,
+               config.tls.enabled() ? "https" : "http", collector.BoundAddress(), data);
 
   ServiceLoopHooks hooks;
-  hooks.ready_status = "listening on http://" + collector.BoundAddress();
+  hooks.ready_status = std::string("listening on ") + (config.tls.enabled() ? "https" : "http") +
+                       "://" + collector.BoundAddress();
   hooks.reload = [&] {
     Reload(config_path, vm, &config);
     return true;

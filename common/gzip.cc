@@ -1,6 +1,9 @@
 #include "common/gzip.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
+
+#include <algorithm>
 
 #include <stdexcept>
 
@@ -21,7 +24,8 @@ Result<std::string> Gunzip(std::string_view compressed, size_t max_output_bytes)
     zs.avail_out = sizeof(chunk);
     rc = inflate(&zs, Z_NO_FLUSH);
     if (rc != Z_OK && rc != Z_STREAM_END) {
-      std::string msg = zs.msg ? zs.msg : (rc == Z_BUF_ERROR ? "truncated stream" : "inflate error");
+      std::string msg =
+          zs.msg ? zs.msg : (rc == Z_BUF_ERROR ? "truncated stream" : "inflate error");
       inflateEnd(&zs);
       return InvalidArgument("invalid gzip body: " + msg);
     }
@@ -51,21 +55,39 @@ Result<std::string> Gunzip(std::string_view compressed, size_t max_output_bytes)
 }
 
 std::string Gzip(std::string_view data, int level) {
-  z_stream zs{};
-  if (deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("deflateInit2 failed");
+  // libdeflate: whole-buffer deflate, 2-3x faster than zlib at the same level, standard gzip
+  // output. One compressor per thread and level is kept (its tables are allocated once: at
+  // level 1 about 0.5 MB, a fresh one per batch would fault those pages in again every time).
+  struct Compressor {
+    libdeflate_compressor* c = nullptr;
+    int level = -1;
+    ~Compressor() {
+      if (c != nullptr) libdeflate_free_compressor(c);
+    }
+  };
+  thread_local Compressor cached;
+  level = std::clamp(level, 0, 12);
+  if (cached.level != level) {
+    if (cached.c != nullptr) libdeflate_free_compressor(cached.c);
+    cached.c = libdeflate_alloc_compressor(level);
+    cached.level = cached.c != nullptr ? level : -1;
+    if (cached.c == nullptr) throw std::runtime_error("libdeflate_alloc_compressor failed");
   }
+  // Text shrinks several times: first try an output buffer of half the input (libdeflate says
+  // 0 when it does not fit), and only then the worst case, which is a little over the input.
+  // Half the memory, and half the zero-filling, of always allocating the bound.
   std::string out;
-  out.resize(deflateBound(&zs, data.size()) + 32);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&zs, Z_FINISH);
-  deflateEnd(&zs);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
-  out.resize(zs.total_out);
-  return out;
+  const size_t bound = libdeflate_gzip_compress_bound(cached.c, data.size());
+  for (size_t size : {std::min(bound, data.size() / 2 + 1024), bound}) {
+    out.resize(size);
+    const size_t n =
+        libdeflate_gzip_compress(cached.c, data.data(), data.size(), out.data(), out.size());
+    if (n > 0) {
+      out.resize(n);
+      return out;
+    }
+  }
+  throw std::runtime_error("libdeflate_gzip_compress failed");
 }
 
 }  // namespace hivewatch

@@ -1,4 +1,5 @@
-// gzip compression for push bodies (zlib).
+// gzip for push bodies: compression with libdeflate, decompression with zlib (streaming, so the
+// size limit holds). Thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -13,7 +14,8 @@ namespace hivewatch {
 // (kTooLarge), so a gzip bomb never gets inflated in full. Malformed data gives kInvalidArgument.
 Result<std::string> Gunzip(std::string_view compressed, size_t max_output_bytes);
 
-// Compresses `data` into a gzip stream.
+// Compresses `data` into one gzip member (standard gzip: any inflater reads it). `level` as
+// zlib's 0–9 (libdeflate also takes 10–12; out-of-range values are clamped).
 std::string Gzip(std::string_view data, int level = 6);
 
 }  // namespace hivewatch

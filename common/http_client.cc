@@ -117,6 +117,12 @@ Result<HttpResponse> HttpClient::Request(const std::string& method, const std::s
 #else
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS);
 #endif
+  // Verification is curl's default; set it anyway so no build or environment can turn it off.
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!impl_->options.ca_file.empty()) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, impl_->options.ca_file.c_str());
+  }
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
@@ -160,6 +166,12 @@ Result<HttpResponse> HttpClient::Request(const std::string& method, const std::s
     std::string why = DescribeFailure(curl, code, errbuf);
     if (code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL) {
       return InvalidArgument("invalid URL '" + UrlForMessage(url) + "': " + why);
+    }
+    if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE) {
+      why += impl_->options.ca_file.empty()
+                 ? " (the certificate is not signed by a CA in the system's trust store; "
+                   "give the CA's certificate with ca_file / --ca-file)"
+                 : " (with CA file " + impl_->options.ca_file + ")";
     }
     return Unavailable("cannot reach " + UrlForMessage(url) + ": " + why);
   }

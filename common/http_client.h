@@ -20,6 +20,9 @@ struct HttpResponse {
 struct HttpClientOptions {
   long connect_timeout_ms = 5000;
   long timeout_ms = 30000;  // whole request
+  // https: a PEM file of the CA certificates to trust; empty = the system's trust store. The
+  // server's certificate and host name are always verified.
+  std::string ca_file;
 };
 
 class HttpClient {
@@ -32,7 +35,8 @@ class HttpClient {
   using Headers = std::map<std::string, std::string>;
 
   // Any HTTP status is a successful Result; transport failures (connection refused, timeout,
-  // DNS) are kUnavailable with a message naming the URL and the cause.
+  // DNS, a TLS certificate that does not verify) are kUnavailable with a message naming the URL
+  // and the cause.
   Result<HttpResponse> Get(const std::string& url, const Headers& headers = {});
   Result<HttpResponse> Post(const std::string& url, std::string_view body,
                             const Headers& headers = {});

@@ -11,9 +11,11 @@ PACKAGES=(
   build-essential cmake pkg-config ninja-build
   # libraries (see README "Libraries")
   libboost-dev libboost-program-options-dev libspdlog-dev libfmt-dev prometheus-cpp-dev libcurl4-openssl-dev libsqlite3-dev
-  zlib1g-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev libsimdjson-dev libsystemd-dev
+  zlib1g-dev libdeflate-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev libsimdjson-dev libsystemd-dev
   # tests
   catch2 curl sqlite3 bsdutils procps
+  openssl  # the TLS tests make a throwaway CA and server certificate with the openssl command
+  clang libclang-rt-14-dev  # fuzz/: libFuzzer and the sanitizer runtimes
   prometheus  # promtool checks the agent's and collector's exposition; the server scrapes /metrics and /federate in tests
   nginx  # the syslog test starts its own nginx (on a systemd host the package also enables nginx.service)
   systemd-journal-remote  # the journald input's tests make real journal files from export format
@@ -21,6 +23,7 @@ PACKAGES=(
   dpkg-dev systemd
   help2man  # the packages' man pages, made from each program's --help
   strace  # tests/packaging: the system calls the daemons make, against their units' SystemCallFilter
+  clickhouse-server clickhouse-client  # the clickhouse backend's tests start their own server (18.16)
   # browser tests (tests/browser): Debian's chromium driven by playwright-core from npm; the font
   # the dashboard's screenshots are taken with
   chromium fonts-inter

@@ -31,6 +31,7 @@ Pusher::Pusher(PusherOptions options) : options_(std::move(options)) {
   HttpClientOptions client_options;
   client_options.timeout_ms = options_.timeout_ms;
   client_options.connect_timeout_ms = std::min(options_.timeout_ms, 5000L);
+  client_options.ca_file = options_.ca_file;
   client_ = std::make_unique<HttpClient>(client_options);
 }
 

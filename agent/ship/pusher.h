@@ -21,6 +21,7 @@ struct PusherOptions {
   std::vector<std::string> urls;  // collector base URLs, e.g. "http://10.0.0.5:7070", in order
   std::string token;              // bearer token; empty sends no Authorization header
   long timeout_ms = 30000;        // per request (the connect timeout is min(this, 5 s))
+  std::string ca_file;            // https: CA certificates (PEM) to trust; empty = system's
 };
 
 struct PushOutcome {

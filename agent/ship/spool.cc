@@ -93,6 +93,8 @@ std::optional<uint64_t> ParseSegmentName(const std::string& name) {
 Spool::Spool(SpoolOptions options) : options_(std::move(options)) {}
 
 Spool::~Spool() {
+  Status st = SyncAcks();
+  if (!st.ok()) spdlog::warn("{} (the last acknowledged records will be sent again)", st.message());
   CloseReaderLocked();
   CloseWriterLocked();
 }
@@ -100,6 +102,7 @@ Spool::~Spool() {
 Result<std::unique_ptr<Spool>> Spool::Open(SpoolOptions options) {
   if (options.dir.empty()) return InvalidArgument("spool: no directory given");
   if (options.segment_bytes == 0) return InvalidArgument("spool: segment_bytes must be > 0");
+  if (options.ack_sync_every == 0) return InvalidArgument("spool: ack_sync_every must be > 0");
   std::unique_ptr<Spool> spool(new Spool(std::move(options)));
   std::lock_guard<std::mutex> lock(spool->mu_);
   HW_RETURN_IF_ERROR(spool->Load());
@@ -222,8 +225,10 @@ Status Spool::Append(const std::string& batch_id, std::string_view payload, std:
   body[1] = static_cast<char>(batch_id.size() >> 8);
   PutU32(body + 2, static_cast<uint32_t>(meta.size()));
   std::memcpy(body + 6, batch_id.data(), batch_id.size());
-  std::memcpy(body + 6 + batch_id.size(), meta.data(), meta.size());
-  std::memcpy(body + 6 + batch_id.size() + meta.size(), payload.data(), payload.size());
+  // std::copy, not memcpy: an empty string_view may have a null data(), which memcpy may not
+  // be given even for 0 bytes (UBSan reports it).
+  std::copy(meta.begin(), meta.end(), body + 6 + batch_id.size());
+  std::copy(payload.begin(), payload.end(), body + 6 + batch_id.size() + meta.size());
   PutU32(p + 8, RecordCrc(p + 4, body, body_len));
 
   std::lock_guard<std::mutex> lock(mu_);
@@ -330,7 +335,9 @@ Status Spool::PersistAckLocked() {
   if (!ok) return Internal(why);
   std::string dst = options_.dir + "/" + kAckFile;
   if (rename(tmp.c_str(), dst.c_str()) != 0) return Internal(Errno("spool: rename to " + dst));
-  return FsyncDir(options_.dir);
+  HW_RETURN_IF_ERROR(FsyncDir(options_.dir));
+  unsynced_acks_ = 0;
+  return Status::Ok();
 }
 
 Spool::ReadResult Spool::ReadRecordLocked(int fd, const Segment& seg, uint64_t offset,
@@ -473,7 +480,13 @@ Status Spool::Ack(const std::string& batch_id) {
   if (read_offset_ >= seg.size && !IsActive(seg) && segments_.size() > 1) {
     return RemoveFrontSegmentLocked();  // persists the position too
   }
+  if (++unsynced_acks_ < options_.ack_sync_every) return Status::Ok();
   return PersistAckLocked();
+}
+
+Status Spool::SyncAcks() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return unsynced_acks_ == 0 ? Status::Ok() : PersistAckLocked();
 }
 
 Status Spool::ScanUnacked(const std::function<void(const SpoolRecord&)>& fn) {

@@ -1,4 +1,4 @@
-// BearerAuthorizer: checks "Authorization: Bearer <token>" against the TokenStore.
+// BearerAuthorizer: checks "Authorization: Bearer <token>" against the token registry.
 // With auth disabled (--no-auth) every request gets every scope. Thread-safe.
 #pragma once
 
@@ -10,11 +10,11 @@ namespace hivewatch {
 class BearerAuthorizer : public Authorizer {
  public:
   // `tokens` may be null only when `disabled` is true.
-  BearerAuthorizer(TokenStore* tokens, bool disabled) : tokens_(tokens), disabled_(disabled) {}
+  BearerAuthorizer(TokenRegistry* tokens, bool disabled) : tokens_(tokens), disabled_(disabled) {}
   Result<Scopes> Authorize(const HttpRequest& request) override;
 
  private:
-  TokenStore* tokens_;
+  TokenRegistry* tokens_;
   bool disabled_;
 };
 

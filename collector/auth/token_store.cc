@@ -24,7 +24,9 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE UNIQUE INDEX IF NOT EXISTS tokens_active_name ON tokens(name) WHERE revoked_ms IS NULL;
 )sql";
 
-std::string Sha256Hex(std::string_view data) {
+}  // namespace
+
+std::string HashToken(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
@@ -36,6 +38,8 @@ std::string Sha256Hex(std::string_view data) {
   }
   return out;
 }
+
+namespace {
 
 std::string Base64Url(const unsigned char* data, size_t n) {
   static const char* kAlphabet =
@@ -80,6 +84,12 @@ TokenInfo ReadToken(sqlite3_stmt* s) {
 }
 
 }  // namespace
+
+Result<std::string> GenerateToken() {
+  unsigned char random[32];
+  if (RAND_bytes(random, sizeof random) != 1) return Internal("no randomness available");
+  return "hw_" + Base64Url(random, sizeof random);
+}
 
 bool Scopes::Has(Scope scope) const {
   switch (scope) {
@@ -163,14 +173,14 @@ Result<std::string> TokenStore::Create(const std::string& name, const Scopes& sc
   if (!scopes.ingest && !scopes.read && !scopes.admin) {
     return InvalidArgument("a token needs at least one scope (ingest, read or admin)");
   }
-  unsigned char random[32];
-  if (RAND_bytes(random, sizeof random) != 1) return Internal("no randomness available");
-  std::string token = "hw_" + Base64Url(random, sizeof random);
+  Result<std::string> generated = GenerateToken();
+  if (!generated.ok()) return generated.status();
+  const std::string& token = *generated;
   std::lock_guard<std::mutex> lock(impl_->mu);
   Stmt st(impl_->db,
           "INSERT INTO tokens(name, hash, scopes, created_ms) VALUES (?1, ?2, ?3, ?4)");
   sqlite3_bind_text(st.s, 1, name.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st.s, 2, Sha256Hex(token).c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st.s, 2, HashToken(token).c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st.s, 3, scopes.ToString().c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st.s, 4, NowMs());
   int rc = sqlite3_step(st.s);
@@ -213,7 +223,7 @@ Status TokenStore::Revoke(const std::string& name_or_id) {
 Result<TokenInfo> TokenStore::Verify(std::string_view token) {
   if (token.empty()) return Unauthenticated("missing bearer token");
   // Looking up by hash means no secret is ever compared byte by byte.
-  const std::string hash = Sha256Hex(token);
+  const std::string hash = HashToken(token);
   std::lock_guard<std::mutex> lock(impl_->mu);
   Stmt st(impl_->db,
           "SELECT id, name, scopes, created_ms, revoked_ms FROM tokens "

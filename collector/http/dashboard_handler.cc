@@ -97,12 +97,14 @@ HttpResponse ServeFile(const HttpRequest& request, const std::string& embedded_p
   const std::string etag = "\"" + std::string(file->sha256.substr(0, 32)) + "\"";
   HttpResponse response;
   response.content_type = ContentTypeForPath(embedded_path);
-  response.headers = {
-      {"ETag", etag}, {"Cache-Control", "no-cache"}, {"X-Content-Type-Options", "nosniff"}};
-  if (EndsWith(embedded_path, ".html")) {
-    response.headers.emplace_back("Content-Security-Policy", kContentSecurityPolicy);
-    response.headers.emplace_back("Referrer-Policy", "no-referrer");
-  }
+  // The security headers go on every file (a browser applies CSP from documents only, but a
+  // script or SVG opened on its own is a document too).
+  response.headers = {{"ETag", etag},
+                      {"Cache-Control", "no-cache"},
+                      {"X-Content-Type-Options", "nosniff"},
+                      {"Content-Security-Policy", kContentSecurityPolicy},
+                      {"X-Frame-Options", "DENY"},
+                      {"Referrer-Policy", "no-referrer"}};
   if (EtagMatches(request.Header("if-none-match"), etag)) {
     response.status = 304;
     return response;
@@ -148,7 +150,15 @@ HttpResponse HandleDashboard(const HttpRequest& request, const HandlerContext&) 
   if (path.substr(0, kPrefix.size()) != kPrefix) {
     throw HttpError(404, "no such endpoint: " + request.path);
   }
-  return ServeFile(request, "dashboard/" + std::string(path.substr(kPrefix.size())));
+  const std::string file(path.substr(kPrefix.size()));
+  // Files come from the embedded table, never the file system, so "../" cannot leave
+  // dashboard/; refuse such names anyway rather than depend on that (the path is decoded, so
+  // %2e%2e and %2f arrive here as "..", "/").
+  if (("/" + file + "/").find("/../") != std::string::npos ||
+      file.find_first_of(std::string("\\\0", 2)) != std::string::npos) {
+    throw HttpError(404, "no such file: " + request.path);
+  }
+  return ServeFile(request, "dashboard/" + file);
 }
 
 }  // namespace hivewatch

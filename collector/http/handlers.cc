@@ -2,33 +2,53 @@
 // endpoints (health, readiness, OpenAPI) and the dashboard's static files.
 #include "collector/http/handlers.h"
 
+#include <algorithm>
+#include <memory>
+
 #include "collector/http/embedded_files.h"
+#include "collector/http/query_limiter.h"
 
 namespace hivewatch {
+namespace {
+
+using HandlerFn = HttpResponse (*)(const HttpRequest&, const HandlerContext&);
+
+}  // namespace
 
 void AddRoutes(Router* router, const HandlerContext* ctx) {
-  auto bind = [ctx](HttpResponse (*fn)(const HttpRequest&, const HandlerContext&)) {
+  auto bind = [ctx](HandlerFn fn) {
     return [ctx, fn](const HttpRequest& r) { return fn(r, *ctx); };
   };
+  const QueryLimits limits = ctx->config != nullptr ? ctx->config->query : QueryLimits{};
+  const int workers = ctx->config != nullptr ? ctx->config->http_workers : 16;
+  auto limiter = std::make_shared<QueryLimiter>(
+      limits.max_concurrent > 0 ? limits.max_concurrent : std::max(1, workers / 4),
+      limits.timeout_ms);
+  auto query = [ctx, limiter](HandlerFn fn, bool prometheus = false) {
+    return [ctx, limiter, fn, prometheus](const HttpRequest& r) {
+      return limiter->Run([&] { return fn(r, *ctx); }, prometheus);
+    };
+  };
   router->Add("POST", "/api/v1/push", Scope::kIngest, bind(HandlePush));
-  router->Add("GET", "/api/v1/logs", Scope::kRead, bind(HandleLogs));
+  router->Add("GET", "/api/v1/logs", Scope::kRead, query(HandleLogs));
+  // A tail mostly waits (on the log notifier, which bounds how many wait at once).
   router->Add("GET", "/api/v1/logs/tail", Scope::kRead, bind(HandleLogsTail));
-  router->Add("GET", "/api/v1/logs/histogram", Scope::kRead, bind(HandleLogsHistogram));
+  router->Add("GET", "/api/v1/logs/histogram", Scope::kRead, query(HandleLogsHistogram));
   router->Add("GET", "/api/v1/hosts", Scope::kRead, bind(HandleHosts));
   // Prometheus-compatible metric reads (metric_handlers.cc); Prometheus takes GET and POST.
   for (const char* method : {"GET", "POST"}) {
-    router->Add(method, "/api/v1/query", Scope::kRead, bind(HandlePromQuery));
-    router->Add(method, "/api/v1/query_range", Scope::kRead, bind(HandlePromQueryRange));
-    router->Add(method, "/api/v1/series", Scope::kRead, bind(HandlePromSeries));
-    router->Add(method, "/api/v1/labels", Scope::kRead, bind(HandlePromLabels));
+    router->Add(method, "/api/v1/query", Scope::kRead, query(HandlePromQuery, true));
+    router->Add(method, "/api/v1/query_range", Scope::kRead, query(HandlePromQueryRange, true));
+    router->Add(method, "/api/v1/series", Scope::kRead, query(HandlePromSeries, true));
+    router->Add(method, "/api/v1/labels", Scope::kRead, query(HandlePromLabels, true));
   }
-  router->Add("GET", "/api/v1/label/*/values", Scope::kRead, bind(HandlePromLabelValues));
+  router->Add("GET", "/api/v1/label/*/values", Scope::kRead, query(HandlePromLabelValues, true));
   // Prometheus endpoints. /metrics is open by default, like other exporters' (it holds no
   // pushed data); [http] metrics_scope = "read" makes it need a token.
   const bool metrics_need_read = ctx->config != nullptr && ctx->config->metrics_require_read;
   router->Add("GET", "/metrics", metrics_need_read ? Scope::kRead : Scope::kNoScope,
               bind(HandleMetrics));
-  router->Add("GET", "/federate", Scope::kRead, bind(HandleFederate));
+  router->Add("GET", "/federate", Scope::kRead, query(HandleFederate));
 
   router->Add("GET", "/healthz", Scope::kNoScope,
               [](const HttpRequest&) { return HttpResponse::Json(R"({"status":"ok"})"); });

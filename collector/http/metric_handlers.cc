@@ -16,6 +16,7 @@
 #include "collector/http/handlers.h"
 #include "collector/query/promql/engine.h"
 #include "collector/query/promql/parser.h"
+#include "common/deadline.h"
 #include "common/names.h"
 #include "common/time_util.h"
 
@@ -225,6 +226,56 @@ HttpResponse Api(Fn fn) {
   }
 }
 
+// "32d", "6h", "90s": the largest unit that divides `ms` exactly, as configured.
+std::string FormatDurationMs(int64_t ms) {
+  static const std::pair<int64_t, const char*> kUnits[] = {
+      {86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
+  for (const auto& [unit, name] : kUnits) {
+    if (ms % unit == 0) return std::to_string(ms / unit) + name;
+  }
+  return std::to_string(ms) + "ms";
+}
+
+const QueryLimits& Limits(const HandlerContext& ctx) {
+  static const QueryLimits kDefaults;
+  return ctx.config != nullptr ? ctx.config->query : kDefaults;
+}
+
+// The storage as the evaluator reads it, within the query limits: it stops at the request's
+// deadline (query.timeout) and once the selectors together select more than query.max_series.
+class LimitedSeriesSource final : public promql::SeriesSource {
+ public:
+  LimitedSeriesSource(Storage* storage, size_t max_series)
+      : storage_(storage), max_series_(max_series) {}
+  Result<std::vector<SeriesSamples>> Select(const SeriesSelection& selection) override {
+    if (DeadlinePassed()) return Unavailable("the query ran out of time");
+    return Counted(storage_->SelectSeries(selection));
+  }
+  // Hour rollups for long *_over_time windows (EngineOptions::rollup_bucket_ms).
+  Result<std::vector<SeriesRollups>> SelectRollups(const SeriesSelection& selection,
+                                                   int64_t bucket_ms) override {
+    if (DeadlinePassed()) return Unavailable("the query ran out of time");
+    return Counted(storage_->SelectRollups(selection, bucket_ms));
+  }
+
+ private:
+  template <typename T>
+  Result<std::vector<T>> Counted(Result<std::vector<T>> found) {
+    if (found.ok()) {
+      selected_ += found->size();
+      if (selected_ > max_series_) {
+        return InvalidArgument("the query selects more than " + std::to_string(max_series_) +
+                               " series (query.max_series): narrow its selectors");
+      }
+    }
+    return found;
+  }
+
+  Storage* storage_;
+  size_t max_series_;
+  size_t selected_ = 0;
+};
+
 // The union of the series matching any match[] selector (every series without one when
 // `required` is false), sorted.
 std::vector<Labels> MatchSeries(const Params& params, const HandlerContext& ctx, bool required) {
@@ -249,6 +300,11 @@ std::vector<Labels> MatchSeries(const Params& params, const HandlerContext& ctx,
     Result<std::vector<Labels>> found = ctx.storage->ListSeries(selection);
     if (!found.ok()) ThrowStatus(found.status());
     all.insert(found->begin(), found->end());
+    if (all.size() > Limits(ctx).max_series) {
+      throw ApiError{422, "execution",
+                     "the selectors match more than " + std::to_string(Limits(ctx).max_series) +
+                         " series (query.max_series): narrow them"};
+    }
   }
   return {all.begin(), all.end()};
 }
@@ -260,7 +316,7 @@ HttpResponse HandlePromQuery(const HttpRequest& request, const HandlerContext& c
     const Params params = AllParams(request);
     promql::ExprPtr expr = ParseQueryParam(params);
     const int64_t ts = ParseTime(params, "time", NowMs());
-    promql::StorageSeriesSource source(ctx.storage);
+    LimitedSeriesSource source(ctx.storage, Limits(ctx).max_series);
     Result<promql::QueryResult> result = promql::EvalInstant(*expr, source, ts);
     if (!result.ok()) ThrowStatus(result.status());
     return ResultJson(*result);
@@ -277,6 +333,11 @@ HttpResponse HandlePromQueryRange(const HttpRequest& request, const HandlerConte
     const int64_t end = ParseTime(params, "end", 0);
     if (end < start)
       BadData("invalid parameter \"end\": end timestamp must not be before start time");
+    if (end - start > Limits(ctx).max_range_ms) {
+      BadData("the range from start to end is longer than " +
+              FormatDurationMs(Limits(ctx).max_range_ms) +
+              " (query.max_range): query a shorter range");
+    }
     const int64_t step = ParseStep(params, "step");
     if (step <= 0) {
       BadData(
@@ -292,7 +353,7 @@ HttpResponse HandlePromQueryRange(const HttpRequest& request, const HandlerConte
       BadData(std::string("invalid expression type \"") + promql::ValueTypeName(expr->type) +
               "\" for range query, must be Scalar or instant Vector");
     }
-    promql::StorageSeriesSource source(ctx.storage);
+    LimitedSeriesSource source(ctx.storage, Limits(ctx).max_series);
     Result<promql::QueryResult> result = promql::EvalRange(*expr, source, start, end, step);
     if (!result.ok()) ThrowStatus(result.status());
     return ResultJson(*result);

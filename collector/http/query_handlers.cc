@@ -1,4 +1,5 @@
 // GET /api/v1/logs and GET /api/v1/hosts.
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -99,6 +100,8 @@ LogQuery ParseLogQueryParams(const HttpRequest& request) {
 
 HttpResponse HandleLogs(const HttpRequest& request, const HandlerContext& ctx) {
   LogQuery query = ParseLogQueryParams(request);
+  // Past query.max_log_lines a page is shorter; `next` continues from where it stopped.
+  if (ctx.config != nullptr) query.limit = std::min(query.limit, ctx.config->query.max_log_lines);
   Result<LogPage> page = ctx.storage->QueryLogs(query);
   ThrowIfError(page.status());
   nlohmann::json logs = nlohmann::json::array();

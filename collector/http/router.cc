@@ -1,6 +1,8 @@
 #include "collector/http/router.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <functional>
 #include <string_view>
 
 namespace hivewatch {
@@ -54,6 +56,8 @@ HttpResponse Router::Dispatch(const HttpRequest& request) const {
                                  std::string(kNames[static_cast<int>(route.required)]) +
                                  "' scope needed for " + request.path);
       }
+      // Only verified tokens get a bucket, so made-up ones cannot fill the limiter's table.
+      CheckRate(request);
     }
     return route.handler(request);
   }
@@ -64,6 +68,22 @@ HttpResponse Router::Dispatch(const HttpRequest& request) const {
                     {{"Allow", allowed}});
   }
   throw HttpError(404, "no such endpoint: " + request.path);
+}
+
+void Router::CheckRate(const HttpRequest& request) const {
+  if (rate_limiter_ == nullptr) return;
+  const std::string& credentials = request.Header("authorization");
+  if (credentials.empty()) return;
+  // Keyed by a hash: the limiter never holds a token itself.
+  std::optional<int> wait = rate_limiter_->Acquire(std::hash<std::string>{}(credentials));
+  if (!wait) return;
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%g", rate_limiter_->rate());
+  throw HttpError(429,
+                  "this token exceeded its rate limit of " + std::string(rate) +
+                      " requests a second (http.rate_limit); retry after " + std::to_string(*wait) +
+                      " s",
+                  {{"Retry-After", std::to_string(*wait)}});
 }
 
 const std::string& Router::RouteName(const std::string& path) const {

@@ -8,6 +8,7 @@
 
 #include "collector/auth/token_store.h"
 #include "collector/http/http_types.h"
+#include "collector/http/rate_limiter.h"
 
 namespace hivewatch {
 
@@ -30,8 +31,14 @@ class Router {
   // any one non-empty segment.
   void Add(const std::string& method, const std::string& path, Scope required, Handler handler);
 
-  // Finds the route, checks auth, runs the handler. Throws HttpError (404/405/401/403 or the
-  // handler's own).
+  // Requests to endpoints that need a scope, once authorized, take one request from their
+  // token's bucket; an empty bucket gives 429 with Retry-After. Optional; must outlive the
+  // router. Public endpoints and requests without an Authorization header (--no-auth) are not
+  // limited.
+  void SetRateLimiter(RateLimiter* limiter) { rate_limiter_ = limiter; }
+
+  // Finds the route, checks auth and the rate limit, runs the handler. Throws HttpError
+  // (404/405/401/403/429 or the handler's own).
   HttpResponse Dispatch(const HttpRequest& request) const;
 
   // Route label for metrics and logs: the matching route's path ("/api/v1/push",
@@ -50,7 +57,10 @@ class Router {
   };
   bool Matches(const Route& route, const std::string& path) const;
 
+  void CheckRate(const HttpRequest& request) const;
+
   Authorizer* authorizer_;
+  RateLimiter* rate_limiter_ = nullptr;
   std::vector<Route> routes_;
 };
 

@@ -1,16 +1,23 @@
 #include "collector/http/server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cerrno>
 #include <chrono>
+#include <iterator>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace hivewatch {
@@ -18,6 +25,7 @@ namespace hivewatch {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -63,7 +71,10 @@ HttpRequest ToRequest(http::request<http::string_body>&& raw, const std::string&
 
 struct HttpServer::Impl {
   Impl(ServerOptions opts, const Router& r, RequestObserver* obs)
-      : options(std::move(opts)), router(r), observer(obs), acceptor(asio::make_strand(ioc)),
+      : options(std::move(opts)),
+        router(r),
+        observer(obs),
+        acceptor(asio::make_strand(ioc)),
         workers(static_cast<size_t>(std::max(1, options.worker_threads))) {}
 
   ServerOptions options;
@@ -71,10 +82,15 @@ struct HttpServer::Impl {
   RequestObserver* observer;  // may be null
   asio::io_context ioc;
   tcp::acceptor acceptor;
+  asio::steady_timer accept_pause{acceptor.get_executor()};  // after running out of descriptors
   asio::thread_pool workers;
+  std::unique_ptr<ssl::context> tls;  // null: plain HTTP
   std::vector<std::thread> io_threads;
   std::atomic<int> in_flight{0};
+  std::atomic<int> connections{0};
   std::atomic<bool> stopping{false};
+  // When a refused connection was last logged (steady ms): at most one warning a second.
+  std::atomic<int64_t> last_refusal_log_ms{0};
 
   // Runs a request through the router, mapping every error to a JSON body in one place.
   HttpResponse Handle(const HttpRequest& req) {
@@ -93,10 +109,11 @@ struct HttpServer::Impl {
     if (observer != nullptr) {
       observer->OnRequest(router.RouteName(req.path), resp.status, took.count());
     }
+    // Only the path is logged: never the query string or headers, where credentials may be.
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
     if (resp.status >= 500) {
-      spdlog::warn("{} {} {} -> {} in {} us: {}", req.remote, req.method, req.path, resp.status,
-                   us, resp.body);
+      spdlog::warn("{} {} {} -> {} in {} us: {}", req.remote, req.method, req.path, resp.status, us,
+                   resp.body);
     } else {
       spdlog::debug("{} {} {} -> {} in {} us", req.remote, req.method, req.path, resp.status, us);
     }
@@ -104,46 +121,82 @@ struct HttpServer::Impl {
   }
 
   void Accept();
+  void Refuse(tcp::socket& socket);
 };
 
 namespace {
 
-// One connection: read a request, hand it to the worker pool, write the answer, repeat.
-class Session : public std::enable_shared_from_this<Session> {
+// One connection: (TLS handshake,) read a request, hand it to the worker pool, write the
+// answer, repeat. `Stream` is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
-  Session(tcp::socket&& socket, HttpServer::Impl* server)
-      : stream_(std::move(socket)), server_(server) {
+  template <class... TlsContext>
+  Session(tcp::socket&& socket, HttpServer::Impl* server, TlsContext&... tls)
+      : stream_(std::move(socket), tls...), server_(server) {
+    server_->connections++;
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = Tcp().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
+  ~Session() { server_->connections--; }
 
   void Start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->Tcp().expires_after(
+            std::chrono::milliseconds(self->server_->options.read_timeout_ms));
+        self->stream_.async_handshake(ssl::stream_base::server,
+                                      [self](beast::error_code ec) { self->OnHandshake(ec); });
+      } else {
+        self->Read();
+      }
+    });
   }
 
  private:
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  void OnHandshake(beast::error_code ec) {
+    if (ec) {
+      // A client that does not trust our certificate, or speaks plain HTTP to a TLS port.
+      spdlog::debug("{}: TLS handshake failed: {}", remote_, ec.message());
+      return Tcp().close();
+    }
+    Read();
+  }
+
   void Read() {
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
-    parser_->header_limit(64 * 1024);
-    stream_.expires_after(std::chrono::milliseconds(server_->options.read_timeout_ms));
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              self->OnHeader(ec);
-                            });
+    parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
+    // One deadline for the whole request, headers and body: a client trickling bytes
+    // (slow loris) is cut off when it passes, however steadily it sends.
+    Tcp().expires_after(std::chrono::milliseconds(server_->options.read_timeout_ms));
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   // Clients that send "Expect: 100-continue" (curl does for large bodies) wait for a
   // 100 Continue before sending the body; answer it instead of letting them time out.
   void OnHeader(beast::error_code ec) {
     if (ec) return OnRead(ec);
-    auto expect = parser_->get()[http::field::expect];
+    const auto& header = parser_->get();
+    if (static_cast<size_t>(std::distance(header.begin(), header.end())) >
+        server_->options.max_header_count) {
+      return WriteError(431, "request has more than " +
+                                 std::to_string(server_->options.max_header_count) +
+                                 " header fields");
+    }
+    auto expect = header[http::field::expect];
     if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
-                                                                       parser_->get().version());
+                                                                     header.version());
       http::async_write(stream_, *cont,
-                        [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+                        [self = this->shared_from_this(), cont](beast::error_code ec, size_t) {
                           if (ec) return self->Close();
                           self->ReadBody();
                         });
@@ -153,16 +206,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
         ec == beast::error::timeout || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
+        ec == asio::error::eof || ec == ssl::error::stream_truncated) {
       return Close();
     }
     if (ec == http::error::body_limit) {
@@ -170,7 +222,8 @@ class Session : public std::enable_shared_from_this<Session> {
                                  std::to_string(server_->options.max_body_bytes) + " bytes");
     }
     if (ec == http::error::header_limit) {
-      return WriteError(431, "request headers exceed the limit of 65536 bytes");
+      return WriteError(431, "request headers exceed the limit of " +
+                                 std::to_string(server_->options.max_header_bytes) + " bytes");
     }
     if (ec) return WriteError(400, "malformed HTTP request: " + ec.message());
     if (server_->stopping) return WriteError(503, "the collector is shutting down");
@@ -181,12 +234,13 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest req = ToRequest(parser_->release(), remote_);
     server_->in_flight++;
     // Handlers may block (storage commits): run them on the worker pool, not an I/O thread.
-    asio::post(server_->workers, [self = shared_from_this(), req = std::move(req), version, head] {
-      HttpResponse resp = self->server_->Handle(req);
-      asio::post(self->stream_.get_executor(), [self, resp = std::move(resp), version, head] {
-        self->Write(resp, version, head);
-      });
-    });
+    asio::post(
+        server_->workers, [self = this->shared_from_this(), req = std::move(req), version, head] {
+          HttpResponse resp = self->server_->Handle(req);
+          asio::post(self->stream_.get_executor(), [self, resp = std::move(resp), version, head] {
+            self->Write(resp, version, head);
+          });
+        });
   }
 
   void WriteError(int status, const std::string& message) {
@@ -207,14 +261,15 @@ class Session : public std::enable_shared_from_this<Session> {
         static_cast<http::status>(resp.status), version);
     res->set(http::field::server, "hivewatch-collector");
     res->set(http::field::content_type, resp.content_type);
+    res->set("X-Content-Type-Options", "nosniff");  // JSON errors must never be sniffed as HTML
     for (const auto& [k, v] : resp.headers) res->set(k, v);
     res->keep_alive(keep_alive_ && !server_->stopping);
     if (!head) res->body() = resp.body;
     res->prepare_payload();
     if (head) res->content_length(resp.body.size());
-    stream_.expires_after(std::chrono::milliseconds(server_->options.read_timeout_ms));
+    Tcp().expires_after(std::chrono::milliseconds(server_->options.write_timeout_ms));
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
                         self->server_->in_flight--;
                         if (ec || !res->keep_alive()) return self->Close();
                         self->Read();
@@ -222,13 +277,35 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    if constexpr (kTls) {
+      // close_notify, bounded: a peer that never answers it is dropped after the timeout.
+      Tcp().expires_after(std::chrono::milliseconds(server_->options.write_timeout_ms));
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->Tcp().close(); });
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (ec) return stream_.close();
+      // Lingering close: closing with unread request bytes (a body refused with 413, headers
+      // with 431) makes the kernel send a reset, which can destroy the answer before the
+      // client reads it. Read and drop what still comes until the client closes, for at most
+      // a second.
+      Tcp().expires_after(std::chrono::seconds(1));
+      Drain();
+    }
   }
 
-  beast::tcp_stream stream_;
+  void Drain() {
+    stream_.async_read_some(asio::buffer(drain_, sizeof drain_),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->stream_.close();
+                              self->Drain();
+                            });
+  }
+
+  Stream stream_;
   beast::flat_buffer buffer_;
+  char drain_[4096];  // Drain's scratch
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpServer::Impl* server_;
   std::string remote_;
@@ -237,14 +314,48 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+// Over max_connections: closed before anything is read, so a flood of idle connections costs
+// a file descriptor each only for an instant.
+void HttpServer::Impl::Refuse(tcp::socket& socket) {
+  beast::error_code ec;
+  socket.close(ec);
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t last = last_refusal_log_ms.load();
+  if (now - last >= 1000 && last_refusal_log_ms.compare_exchange_strong(last, now)) {
+    spdlog::warn("refusing connections: {} are open, the limit (http.max_connections)",
+                 connections.load());
+  }
+}
+
 void HttpServer::Impl::Accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
     if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), this)->Start();
+      if (connections.load() >= options.max_connections) {
+        Refuse(socket);
+      } else {
+        socket.set_option(tcp::no_delay(true), ec);
+        if (tls) {
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), this,
+                                                                          *tls)
+              ->Start();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(std::move(socket), this)->Start();
+        }
+      }
     } else {
       spdlog::warn("accept failed: {}", ec.message());
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+        // Out of file descriptors: accepting again at once would fail again at once. Pause
+        // (connections that close meanwhile free some) instead of spinning.
+        accept_pause.expires_after(std::chrono::milliseconds(100));
+        accept_pause.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && acceptor.is_open()) Accept();
+        });
+        return;
+      }
     }
     Accept();
   });
@@ -255,7 +366,58 @@ HttpServer::HttpServer(ServerOptions options, const Router& router, RequestObser
 
 HttpServer::~HttpServer() { Stop(0); }
 
+namespace {
+
+// Each connection holds a file descriptor, and the usual soft limit (1024) is below the default
+// max_connections: raise the soft limit toward the hard one, as far as max_connections needs
+// (plus room for the database and logs).
+void RaiseOpenFileLimit(int max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(max_connections) + 256;
+  if (limit.rlim_cur >= wanted) return;
+  const rlim_t raised = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  if (raised <= limit.rlim_cur) return;
+  limit.rlim_cur = raised;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (raised < wanted) {
+    spdlog::warn("open files are limited to {} (ulimit -n): fewer than http.max_connections ({})",
+                 raised, max_connections);
+  }
+}
+
+// A TLS 1.2+ server context from PEM files; kInvalidArgument naming the file that failed.
+Result<std::unique_ptr<ssl::context>> MakeTlsContext(const ServerOptions& options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return InvalidArgument("TLS needs both a certificate and a key (tls.cert_file, tls.key_file)");
+  }
+  if (options.tls_cert_file.empty()) return std::unique_ptr<ssl::context>();
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use);
+  beast::error_code ec;
+  context->use_certificate_chain_file(options.tls_cert_file, ec);
+  if (ec) {
+    return InvalidArgument("cannot load the TLS certificate " + options.tls_cert_file + ": " +
+                           ec.message());
+  }
+  // OpenSSL also checks here that the key belongs to the certificate ("key values mismatch").
+  context->use_private_key_file(options.tls_key_file, ssl::context::pem, ec);
+  if (ec) {
+    return InvalidArgument("cannot load the TLS key " + options.tls_key_file +
+                           " (for the certificate " + options.tls_cert_file + "): " + ec.message());
+  }
+  return context;
+}
+
+}  // namespace
+
 Status HttpServer::Start() {
+  RaiseOpenFileLimit(impl_->options.max_connections);
+  Result<std::unique_ptr<ssl::context>> tls = MakeTlsContext(impl_->options);
+  HW_RETURN_IF_ERROR(tls.status());
+  impl_->tls = std::move(tls).value();
   const std::string& listen = impl_->options.listen;
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {
@@ -279,8 +441,9 @@ Status HttpServer::Start() {
   if (ec) return InvalidArgument("listen address '" + listen + "': invalid IP address");
   tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
   auto& acc = impl_->acceptor;
-  if (acc.open(endpoint.protocol(), ec) || acc.set_option(asio::socket_base::reuse_address(true), ec) ||
-      acc.bind(endpoint, ec) || acc.listen(asio::socket_base::max_listen_connections, ec)) {
+  if (acc.open(endpoint.protocol(), ec) ||
+      acc.set_option(asio::socket_base::reuse_address(true), ec) || acc.bind(endpoint, ec) ||
+      acc.listen(asio::socket_base::max_listen_connections, ec)) {
     return Unavailable("cannot listen on " + listen + ": " + ec.message());
   }
   impl_->Accept();

@@ -1,6 +1,9 @@
-// HttpServer: the collector's HTTP/1.1 listener (Boost.Beast). Connections are read and written
-// on a few I/O threads; handlers, which may block on storage, run on a separate worker pool so
-// a slow commit never stalls other connections. Start/Stop are called from one thread.
+// HttpServer: the collector's HTTP/1.1 listener (Boost.Beast), plain or TLS (OpenSSL) when a
+// certificate and key are given. Connections are read and written on a few I/O threads;
+// handlers, which may block on storage, run on a separate worker pool so a slow commit never
+// stalls other connections. Every connection is bounded (header size and count, body size, time
+// to read a request and to write an answer) and so is their number. Start/Stop are called from
+// one thread.
 #pragma once
 
 #include <atomic>
@@ -19,7 +22,16 @@ struct ServerOptions {
   int io_threads = 2;
   int worker_threads = 16;
   size_t max_body_bytes = 16 * 1024 * 1024;  // raw request body (before decompression)
-  int read_timeout_ms = 30000;                // a request must arrive within this
+  int read_timeout_ms = 30000;   // a whole request (and a TLS handshake) must arrive within this;
+                                 // also how long an idle kept-alive connection stays open
+  int write_timeout_ms = 30000;  // an answer must be taken by the client within this
+  size_t max_header_bytes = 64 * 1024;  // request line and headers together (431 beyond)
+  size_t max_header_count = 100;        // header fields per request (431 beyond)
+  int max_connections = 1024;           // open connections; more are closed at once, unanswered
+  // TLS: both set, or neither (plain HTTP). PEM files: the certificate chain (server first) and
+  // its private key.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 // Told about every answered request (the collector's /metrics). Called from worker and I/O
@@ -39,7 +51,8 @@ class HttpServer {
   HttpServer(ServerOptions options, const Router& router, RequestObserver* observer = nullptr);
   ~HttpServer();
 
-  // Binds and starts serving. kUnavailable with a clear message if the address cannot be bound.
+  // Binds and starts serving. kUnavailable with a clear message if the address cannot be bound;
+  // kInvalidArgument if the TLS certificate or key cannot be loaded.
   Status Start();
 
   // The bound address, e.g. "127.0.0.1:43123" (after Start).

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "collector/storage/clickhouse/clickhouse_storage.h"
 #include "collector/storage/sqlite/sqlite_storage.h"
 #include "collector/storage/storage.h"
 
@@ -24,6 +25,12 @@ const std::vector<Backend>& Backends() {
       {"sqlite",
        [](const StorageOptions& options) -> Result<std::unique_ptr<Storage>> {
          auto storage = SqliteStorage::Open(options);
+         if (!storage.ok()) return storage.status();
+         return std::unique_ptr<Storage>(std::move(*storage));
+       }},
+      {"clickhouse",
+       [](const StorageOptions& options) -> Result<std::unique_ptr<Storage>> {
+         auto storage = ClickhouseStorage::Open(options);
          if (!storage.ok()) return storage.status();
          return std::unique_ptr<Storage>(std::move(*storage));
        }},

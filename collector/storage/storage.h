@@ -231,6 +231,15 @@ struct RetentionOptions {
   int64_t rollup_max_age_ms = 0;
 };
 
+// The clickhouse backend's server and tables (docs/scale-out.md).
+struct ClickhouseOptions {
+  std::string url = "http://127.0.0.1:8123";  // the HTTP interface
+  std::string database = "hivewatch";
+  std::string user = "default";
+  std::string password;
+  std::string cluster;  // non-empty: *_local tables ON CLUSTER and Distributed tables over them
+};
+
 struct StorageOptions {
   std::string backend = "sqlite";
   std::string data_dir;                 // sqlite: the database is <data_dir>/hivewatch.db
@@ -238,6 +247,7 @@ struct StorageOptions {
   int max_batch_wait_ms = 2;            // writer: how long to gather concurrent batches per commit
   StorageObserver* observer = nullptr;  // optional; must outlive the storage
   RetentionOptions retention;
+  ClickhouseOptions clickhouse;         // clickhouse: the server and database
 };
 
 // Opens (creating if needed) the configured backend.

@@ -123,6 +123,19 @@ TEST_CASE("the URL and token come from the environment unless flags override the
   CHECK(Parse({"hosts"}, {{"HIVEWATCH_URL", ""}}).base_url == kDefaultUrl);
 }
 
+TEST_CASE("the CA file comes from --ca-file, else from HIVEWATCH_CA_FILE", "[cli]") {
+  CHECK(Parse({"hosts"}).ca_file.empty());
+  CHECK(Parse({"--ca-file", "/etc/ca.pem", "hosts"}).ca_file == "/etc/ca.pem");
+  CHECK(Parse({"hosts", "--ca-file", "/etc/ca.pem"}).ca_file == "/etc/ca.pem");
+  CHECK(Parse({"hosts"}, {{"HIVEWATCH_CA_FILE", "/env/ca.pem"}}).ca_file == "/env/ca.pem");
+  CHECK(
+      Parse({"hosts", "--ca-file", "/flag.pem"}, {{"HIVEWATCH_CA_FILE", "/env/ca.pem"}}).ca_file ==
+      "/flag.pem");
+  CHECK_THAT(ParseError({"hosts", "--ca-file", ""}).message,
+             Catch::Contains("--ca-file needs a path"));
+  CHECK_THAT(ProgramHelp(), Catch::Contains("--ca-file PATH"));
+}
+
 TEST_CASE("help and version are recognised for the program and each command", "[cli]") {
   CHECK(Parse({"--help"}).help_text == ProgramHelp());
   CHECK(Parse({"-h"}).help_text == ProgramHelp());

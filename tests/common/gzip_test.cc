@@ -41,3 +41,38 @@ TEST_CASE("concatenated gzip members decompress to the concatenation", "[gzip]")
   REQUIRE(r.ok());
   CHECK(*r == "first half, second half");
 }
+
+TEST_CASE("Gzip's output at every level is standard gzip that the collector's inflater reads",
+          "[gzip]") {
+  // Push JSON of several MB: more than one deflate block, and more than zlib's 64 KiB chunks.
+  std::string json = "{\"logs\":[";
+  for (int i = 0; i < 40000; ++i) {
+    json += "{\"level\":\"info\",\"message\":\"GET /api/v1/items/" + std::to_string(i * 7919) +
+            " HTTP/1.1 200\",\"service\":\"web\",\"ts\":" + std::to_string(1700000000000 + i) +
+            "},";
+  }
+  json += "{}]}";
+  for (int level : {0, 1, 6, 9, 12}) {
+    INFO("level " << level);
+    const std::string packed = Gzip(json, level);
+    REQUIRE(packed.size() > 18);
+    CHECK(static_cast<unsigned char>(packed[0]) == 0x1f);  // gzip magic, deflate method
+    CHECK(static_cast<unsigned char>(packed[1]) == 0x8b);
+    CHECK(packed[2] == 8);
+    if (level > 0) CHECK(packed.size() < json.size() / 4);
+    Result<std::string> back = Gunzip(packed, json.size());
+    REQUIRE(back.ok());
+    CHECK(*back == json);
+    CHECK(Gzip(json, level) == packed);  // deterministic (a compressor per thread is reused)
+  }
+  // Incompressible data needs the worst-case output buffer (a little over the input).
+  std::string noise(256 * 1024, '\0');
+  uint32_t x = 12345;
+  for (char& c : noise) c = static_cast<char>((x = x * 1103515245 + 12345) >> 24);
+  Result<std::string> noise_back = Gunzip(Gzip(noise, 1), noise.size());
+  REQUIRE(noise_back.ok());
+  CHECK(*noise_back == noise);
+  Result<std::string> empty = Gunzip(Gzip("", 1), 16);
+  REQUIRE(empty.ok());
+  CHECK(empty->empty());
+}

@@ -50,7 +50,7 @@ TEST_CASE("every acknowledged batch survives kill -9 of the collector exactly on
   std::vector<std::thread> pushers;
   for (int t = 0; t < kThreads; ++t) {
     pushers.emplace_back([&, t] {
-      HttpClient client(HttpClientOptions{2000, 5000});
+      HttpClient client(HttpClientOptions{2000, 5000, ""});
       for (int i = 0; i < kBatchesPerThread; ++i) {
         int n = t * kBatchesPerThread + i;
         Result<HttpResponse> r = client.Post(url + "/api/v1/push", CrashBatch(n),

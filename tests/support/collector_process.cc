@@ -30,20 +30,26 @@ void CollectorProcess::UseConfig(const std::string& toml) {
   }
 }
 
+std::string CollectorProcess::WriteConfig() const {
+  const std::string path = dir_.path() + "/collector.toml";
+  std::ofstream(path) << config_toml_;
+  return path;
+}
+
 void CollectorProcess::Start() {
   const std::string log_path = dir_.path() + "/collector.log";
   const size_t log_offset = ReadFile(log_path).size();
   // A restart keeps the port, so clients configured with the URL find it again.
   const std::string listen =
-      url_.empty() ? "127.0.0.1:0" : url_.substr(std::string("http://").size());
-  const std::string config_path = dir_.path() + "/collector.toml";
-  std::ofstream(config_path) << config_toml_;
+      url_.empty() ? "127.0.0.1:0" : url_.substr(url_.find("://") + 3);
+  const std::string config_path = WriteConfig();
   std::vector<std::string> argv = {CollectorBinary(),     "--listen", listen,     "--data-dir",
                                    dir_.path() + "/data", "--config", config_path};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   process_ = Process::Start(argv, dir_.path() + "/collector.out", log_path);
   ++starts_;
-  const std::string marker = "listening on http://";
+  // "listening on http://127.0.0.1:PORT", or https:// with TLS.
+  const std::string marker = "listening on ";
   std::string address;
   bool up = WaitFor(
       [&] {
@@ -57,7 +63,7 @@ void CollectorProcess::Start() {
       std::chrono::seconds(20));
   INFO("collector log:\n" << log());
   REQUIRE(up);
-  url_ = "http://" + address;
+  url_ = address;
 }
 
 int CollectorProcess::Stop() {
@@ -71,8 +77,10 @@ void CollectorProcess::Kill9() {
 }
 
 std::string CollectorProcess::CreateToken(const std::string& name, const std::string& scope) {
-  CommandResult r = RunCommand({CollectorBinary(), "--data-dir", dir_.path() + "/data", "token",
-                                "create", "--name", name, "--scope", scope});
+  std::vector<std::string> argv = {CollectorBinary(), "--data-dir", dir_.path() + "/data"};
+  argv.insert(argv.end(), {"--config", WriteConfig()});
+  argv.insert(argv.end(), {"token", "create", "--name", name, "--scope", scope});
+  CommandResult r = RunCommand(argv);
   INFO("token create stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
   std::string token = r.out;

@@ -28,17 +28,19 @@ class CollectorProcess {
   // SIGKILL: no chance to clean up.
   void Kill9();
 
-  // Runs `hivewatch-collector --data-dir DIR token create --name NAME --scope SCOPE` and
-  // returns the printed token.
+  // Runs `hivewatch-collector --data-dir DIR --config FILE token create --name NAME --scope
+  // SCOPE` and returns the printed token.
   std::string CreateToken(const std::string& name, const std::string& scope);
 
-  const std::string& url() const { return url_; }  // "http://127.0.0.1:PORT"
+  const std::string& url() const { return url_; }  // "http://127.0.0.1:PORT" (https with TLS)
   const std::string& data_dir() const { return dir_.path(); }
   std::string log() const;  // everything the collector wrote to stderr so far
 
  private:
   TempDir dir_;
   std::vector<std::string> extra_args_;
+  std::string WriteConfig() const;  // config_toml_ to the temp dir; returns the path
+
   std::string config_toml_;
   Process process_;
   std::string url_;

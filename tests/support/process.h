@@ -56,4 +56,8 @@ std::string ReadFile(const std::string& path);
 // Lines of a file, without the line ends (\n or \r\n).
 std::vector<std::string> ReadLines(const std::string& path);
 
+// A loopback TCP port that was free a moment ago (for servers that cannot report the port they
+// picked for ":0": start them on this one and retry with another if it was taken meanwhile).
+int FreeLoopbackPort();
+
 }  // namespace hivewatch::testing

@@ -1,10 +1,6 @@
 #include "tests/support/prometheus_process.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -12,26 +8,6 @@
 #include "common/http_client.h"
 
 namespace hivewatch::testing {
-namespace {
-
-// A loopback port that was free a moment ago. Prometheus has no way to report the port it
-// picked for ":0", so Start retries with another one if the server could not bind it.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  if (fd >= 0) close(fd);
-  return port;
-}
-
-}  // namespace
 
 std::string PrometheusBinary() { return "/usr/bin/prometheus"; }
 
@@ -53,9 +29,9 @@ PrometheusProcess::~PrometheusProcess() {
 std::string PrometheusProcess::log() const { return ReadFile(dir_.path() + "/prometheus.log"); }
 
 void PrometheusProcess::Start() {
-  HttpClient client(HttpClientOptions{1000, 2000});
+  HttpClient client(HttpClientOptions{1000, 2000, ""});
   for (int attempt = 0; attempt < 3; ++attempt) {
-    const int port = FreePort();
+    const int port = FreeLoopbackPort();
     REQUIRE(port > 0);
     const std::string address = "127.0.0.1:" + std::to_string(port);
     process_ = Process::Start(

@@ -536,6 +536,74 @@ std::optional<BinaryInfo> BinaryOf(const Token& t) {
   }
 }
 
+// libstdc++ compiles and matches std::regex recursively (a frame per term, and per group
+// level) and by backtracking: these checks keep a hostile pattern from overflowing a worker's
+// stack or matching for ever. Refused: patterns over kMaxRegexBytes, groups nested deeper than
+// kMaxRegexGroupDepth, two repetition operators in a row (`a**`, `a+{2}`; RE2, which Prometheus
+// uses, refuses them too) and a repeated group that itself holds a repetition (`(a*)*`,
+// `(a|b+)+`: nested repetition takes exponential time to fail).
+constexpr size_t kMaxRegexBytes = 4096;
+constexpr int kMaxRegexGroupDepth = 32;
+
+void CheckRegex(const std::string& pattern, int pos) {
+  auto refuse = [&](const std::string& why) {
+    const std::string shown = pattern.size() > 100 ? pattern.substr(0, 100) + "..." : pattern;
+    throw ParseError(pos, "invalid regular expression \"" + shown + "\": " + why);
+  };
+  if (pattern.size() > kMaxRegexBytes) {
+    refuse("longer than " + std::to_string(kMaxRegexBytes) + " bytes");
+  }
+  // One entry per open group: whether it holds a repetition.
+  std::vector<bool> groups = {false};
+  bool after_quantifier = false;       // the previous token was a quantifier
+  bool after_repeating_group = false;  // the previous atom was a group holding a repetition
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    const bool repeat = c == '*' || c == '+' || c == '{';
+    if (repeat || c == '?') {
+      if (c == '?' && after_quantifier) continue;  // lazy: a*?, a+?
+      if (repeat && after_quantifier) refuse("two repetition operators in a row");
+      if (repeat && after_repeating_group) {
+        refuse("a repeated group holds a repetition (nested repetition)");
+      }
+      if (c == '{') {
+        const size_t close = pattern.find('}', i);
+        if (close == std::string::npos) return;  // not a quantifier; std::regex judges it
+        i = close;
+      }
+      if (repeat) groups.back() = true;
+      after_quantifier = true;
+      after_repeating_group = false;
+      continue;
+    }
+    after_quantifier = false;
+    after_repeating_group = false;
+    if (c == '\\') {
+      ++i;  // an escaped character such as \( opens no group
+    } else if (c == '[') {
+      // A class is one atom: skip to its end ("]" right after "[" or "[^" is a member).
+      size_t j = i + 1;
+      if (j < pattern.size() && pattern[j] == '^') ++j;
+      if (j < pattern.size() && pattern[j] == ']') ++j;
+      while (j < pattern.size() && pattern[j] != ']') j += pattern[j] == '\\' ? 2 : 1;
+      i = j;
+    } else if (c == '(') {
+      if (static_cast<int>(groups.size()) > kMaxRegexGroupDepth) {
+        refuse("groups nested deeper than " + std::to_string(kMaxRegexGroupDepth) + " levels");
+      }
+      groups.push_back(false);
+    } else if (c == ')' && groups.size() > 1) {
+      const bool held = groups.back();
+      groups.pop_back();
+      groups.back() = groups.back() || held;
+      after_repeating_group = held;
+    }
+  }
+}
+
+// Deeper is refused (Prometheus has no such limit; real queries nest a handful of levels).
+constexpr int kMaxNesting = 200;
+
 class Parser {
  public:
   explicit Parser(std::string_view in) : lexer_(in) { Advance(); }
@@ -581,6 +649,16 @@ class Parser {
   bool IsKeyword(const char* word) const { return tok_.tok == Tok::kIdent && tok_.text == word; }
 
   ExprPtr ParseBinary(int min_precedence) {
+    // Every nesting (parentheses, unary minus, function arguments, the right side of an
+    // operator) passes here: bound it, so a hostile query cannot overflow the stack.
+    if (depth_ >= kMaxNesting) {
+      throw ParseError(tok_.pos,
+                       "expression nested deeper than " + std::to_string(kMaxNesting) + " levels");
+    }
+    struct Nest {
+      int& depth;
+      ~Nest() { --depth; }
+    } nest{++depth_};
     ExprPtr lhs = ParseUnary();
     for (;;) {
       std::optional<BinaryInfo> info = BinaryOf(tok_);
@@ -950,6 +1028,7 @@ class Parser {
         if (tok_.tok != Tok::kString) Unexpected("label matching", "expected string");
         m.value = tok_.text;
         if (m.op == LabelMatcher::Op::kRe || m.op == LabelMatcher::Op::kNre) {
+          CheckRegex(m.value, tok_.pos);
           try {
             std::regex re(m.value, std::regex::ECMAScript);
           } catch (const std::regex_error& e) {
@@ -1000,6 +1079,7 @@ class Parser {
   }
 
   Lexer lexer_;
+  int depth_ = 0;  // ParseBinary calls in progress
   Token tok_;
 };
 

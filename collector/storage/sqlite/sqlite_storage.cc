@@ -19,6 +19,7 @@
 #include "collector/storage/sqlite/sqlite_metric_reader.h"
 #include "collector/storage/sqlite/sqlite_retention.h"
 #include "collector/storage/sqlite/sqlite_schema.h"
+#include "common/deadline.h"
 #include "common/time_util.h"
 
 namespace hivewatch {
@@ -648,6 +649,9 @@ Result<SqliteStorage::ReaderLease> SqliteStorage::AcquireReader() {
   reader->conn = std::move(*conn);
   HW_RETURN_IF_ERROR(reader->conn->Exec("PRAGMA query_only = ON"));
   HW_RETURN_IF_ERROR(reader->conn->Exec("PRAGMA cache_size = -16384"));
+  // A read past the request's deadline (query.timeout) stops with SQLITE_INTERRUPT.
+  sqlite3_progress_handler(
+      reader->conn->db(), 1000, [](void*) { return DeadlinePassed() ? 1 : 0; }, nullptr);
   HW_RETURN_IF_ERROR(sqlite::RegisterPhraseFunction(reader->conn->db()));
   auto tokenizer = sqlite::TextTokenizer::Create(reader->conn->db());
   if (!tokenizer.ok()) return tokenizer.status();

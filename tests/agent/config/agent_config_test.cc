@@ -38,6 +38,7 @@ TEST_CASE("a full agent configuration is read", "[agent-config]") {
 host = "web1"
 collectors = ["http://c1:9800", "http://c2:9800"]
 token = "hw_x"
+ca_file = "/etc/hivewatch/ca.pem"
 state_dir = "/tmp/s"
 interval = "30s"
 spool_max_bytes = 10485760
@@ -51,6 +52,7 @@ sys_root = "/host/sys"
   CHECK(r->host == "web1");
   CHECK(r->collectors == std::vector<std::string>{"http://c1:9800", "http://c2:9800"});
   CHECK(r->interval_ms == 30000);
+  CHECK(r->ca_file == "/etc/hivewatch/ca.pem");
   CHECK(r->spool_max_bytes == 10485760);
   CHECK_FALSE(r->proc.enabled);
   CHECK(r->proc.proc_root == "/host/proc");
@@ -89,13 +91,17 @@ units = ["nginx"]
 
 TEST_CASE("agent configuration errors name the file, line and key", "[agent-config]") {
   TempDir dir;
-  struct Case { const char* text; const char* error; };
+  struct Case {
+    const char* text;
+    const char* error;
+  };
   const Case cases[] = {
       {"[agent]\nintervall = \"10s\"\n", ":2: agent.intervall: unknown setting"},
       {"[agent]\ninterval = \"10x\"\n", ":2: agent.interval: invalid duration '10x'"},
       {"[agent]\ninterval = \"100ms\"\n", ":2: agent.interval: must be between 1s and 1h"},
       {"[agent]\ncollectors = []\n", ":2: agent.collectors: must name at least one collector URL"},
-      {"[agent]\ncollectors = \"http://c:9800\"\n", ":2: agent.collectors: expected an array of strings"},
+      {"[agent]\ncollectors = \"http://c:9800\"\n",
+       ":2: agent.collectors: expected an array of strings"},
       {"[inputs.proc]\nenabled = \"yes\"\n", ":2: inputs.proc.enabled: wrong type"},
       {"[inputs.journal]\n", "inputs.journal: unknown setting"},
       {"[inputs.syslog]\nudp = \":514\"\n", ":2: inputs.syslog.udp: unknown setting"},
@@ -134,4 +140,13 @@ TEST_CASE("validation reads the token file and rejects contradictions", "[agent-
   AgentConfig missing;
   missing.token_file = dir.path() + "/nope";
   CHECK_THAT(ValidateAgentConfig(&missing).message(), Catch::Contains("cannot read"));
+}
+
+TEST_CASE("a CA file that cannot be read is a validation error naming it", "[agent-config]") {
+  AgentConfig c;
+  c.host = "web1";
+  c.ca_file = "/nonexistent/ca.pem";
+  Status s = ValidateAgentConfig(&c);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message() == "ca_file: cannot read /nonexistent/ca.pem");
 }

@@ -2,8 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
+#include <thread>
 
 #include "tests/support/process.h"
 
@@ -97,7 +99,7 @@ TEST_CASE("a batch is sealed once its first record is max_wait old", "[batcher]"
   CHECK(rec.count() == 2);
 }
 
-TEST_CASE("after Stop, Emit refuses; a failed seal counts the lines as dropped", "[batcher]") {
+TEST_CASE("after Stop, Emit refuses, and a failed seal counts the lines as dropped", "[batcher]") {
   SealRecorder rec;
   rec.fail = true;
   LogBatcher batcher({}, rec.Fn(), [] { return int64_t{1}; });
@@ -107,6 +109,57 @@ TEST_CASE("after Stop, Emit refuses; a failed seal counts the lines as dropped",
   CHECK(batcher.lines() == 5);
   CHECK_FALSE(batcher.Emit(Lines(5, 6), "file:a", "6"));
   CHECK(batcher.lines() == 5);
+}
+
+TEST_CASE("started, the batcher seals on its own thread while the input fills the next batch",
+          "[batcher]") {
+  LogBatcherOptions options;
+  options.max_lines = 10;  // each Emit of 10 lines fills a batch
+  options.max_wait_ms = 60000;
+  std::mutex mu;
+  std::vector<Sealed> batches;
+  std::atomic<int> returned{0};  // Emit calls that have returned
+  std::vector<int> returned_at_end;
+  bool overlapped = false;
+  LogBatcher* self = nullptr;
+  LogBatcher batcher(
+      options,
+      [&](std::vector<LogRecord> records, const Checkpoints& changes) {
+        if (batches.empty()) {
+          // While the first batch is being sealed the input goes on: the second batch's lines
+          // are taken (it then waits for this seal to finish before handing that batch over).
+          overlapped =
+              testing::WaitFor([&] { return self->lines() == 20; }, std::chrono::seconds(10));
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        batches.push_back({std::move(records), changes});
+        returned_at_end.push_back(returned.load());
+        return Status::Ok();
+      },
+      [] { return int64_t{1}; });
+  self = &batcher;
+  batcher.Start();
+  std::thread input([&] {
+    for (int i = 0; i < 6; ++i) {
+      REQUIRE(batcher.Emit(Lines(i * 10, i * 10 + 10), "file:a", std::to_string(i)));
+      ++returned;
+    }
+  });
+  input.join();
+  batcher.Stop();
+  CHECK(overlapped);
+  REQUIRE(batches.size() == 6);
+  for (size_t k = 0; k < batches.size(); ++k) {
+    INFO("batch " << k);
+    // In order, each with its own last position.
+    CHECK(batches[k].changes == Checkpoints{{"file:a", std::to_string(k)}});
+    REQUIRE(batches[k].records.size() == 10);
+    CHECK(batches[k].records.front().message.rfind(std::to_string(k * 10) + "x", 0) == 0);
+    // Bounded: when batch k's seal ends, the input cannot be past handing over batch k (the
+    // batch k+1 it fills waits for this seal), so at most one batch is filled ahead.
+    CHECK(returned_at_end[k] <= static_cast<int>(k) + 1);
+  }
+  CHECK(batcher.batches() == 6);
 }
 
 }  // namespace

@@ -15,7 +15,7 @@ std::unique_ptr<CheckpointStore> OpenStore(const std::string& path) {
   return std::move(store).value();
 }
 
-TEST_CASE("checkpoints survive reopening; an empty position forgets its key", "[checkpoints]") {
+TEST_CASE("checkpoints survive reopening, and an empty position forgets its key", "[checkpoints]") {
   TempDir tmp;
   const std::string path = tmp.path() + "/state.db";
   {

@@ -20,7 +20,7 @@ using testing::RefusingPort;
 const std::string kJson = R"({"agent":{"id":"a1"},"batch_id":"b1"})";
 
 Pusher MakePusher(std::vector<std::string> urls) {
-  return Pusher(PusherOptions{std::move(urls), "secret-token", 5000});
+  return Pusher(PusherOptions{std::move(urls), "secret-token", 5000, ""});
 }
 
 TEST_CASE("pusher sends gzip JSON with the bearer token and 200 is ok", "[pusher]") {
@@ -103,7 +103,7 @@ TEST_CASE("pusher retries a refused connection and fails over past it", "[pusher
 }
 
 TEST_CASE("pusher without URLs is a setup error", "[pusher]") {
-  CHECK_THROWS_AS(Pusher(PusherOptions{{}, "t", 1000}), std::invalid_argument);
+  CHECK_THROWS_AS(Pusher(PusherOptions{{}, "t", 1000, ""}), std::invalid_argument);
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ struct Fixture {
   }
   ShipperOptions Options(const std::string& url, milliseconds backoff) {
     ShipperOptions options;
-    options.pusher = PusherOptions{{url}, "tok", 5000};
+    options.pusher = PusherOptions{{url}, "tok", 5000, ""};
     options.backoff = BackoffOptions{backoff, backoff, backoff};
     options.on_acked = [this](const SpoolRecord& r) { acks.Add(r.batch_id); };
     return options;

@@ -101,7 +101,11 @@ export class Collector {
     mkdirSync(state, { recursive: true });
     const tokenFile = path.join(state, 'token');
     writeFileSync(tokenFile, token || '', { mode: 0o600 });
-    const args = ['--collector', this.url, '--host', host, '--state-dir', state, '--interval', interval];
+    // An empty --config: without one the agent reads /etc/hivewatch/agent.toml if the machine has it.
+    const config = path.join(state, 'agent.toml');
+    writeFileSync(config, '');
+    const args = ['--config', config, '--collector', this.url, '--host', host, '--state-dir', state,
+      '--interval', interval];
     if (token) args.push('--token-file', tokenFile);
     const log = openSync(path.join(state, 'agent.log'), 'a');
     const child = spawn(AGENT_BIN(), args, { stdio: ['ignore', log, log] });

@@ -16,7 +16,6 @@ using hivewatch::testing::TempDir;
 
 namespace {
 
-
 // Writes `text` to <dir>/collector.toml and returns the path.
 std::string WriteConfig(const TempDir& dir, const std::string& text) {
   const std::string path = dir.path() + "/collector.toml";
@@ -72,6 +71,19 @@ void CheckSameSettings(const CollectorConfig& a, const CollectorConfig& b) {
   CHECK(a.http_workers == b.http_workers);
   CHECK(a.read_timeout_ms == b.read_timeout_ms);
   CHECK(a.metrics_require_read == b.metrics_require_read);
+  CHECK(a.write_timeout_ms == b.write_timeout_ms);
+  CHECK(a.max_header_bytes == b.max_header_bytes);
+  CHECK(a.max_header_count == b.max_header_count);
+  CHECK(a.max_connections == b.max_connections);
+  CHECK(a.rate_limit == b.rate_limit);
+  CHECK(a.rate_burst == b.rate_burst);
+  CHECK(a.tls.cert_file == b.tls.cert_file);
+  CHECK(a.tls.key_file == b.tls.key_file);
+  CHECK(a.query.max_range_ms == b.query.max_range_ms);
+  CHECK(a.query.max_series == b.query.max_series);
+  CHECK(a.query.max_log_lines == b.query.max_log_lines);
+  CHECK(a.query.timeout_ms == b.query.timeout_ms);
+  CHECK(a.query.max_concurrent == b.query.max_concurrent);
   CHECK(a.storage.backend == b.storage.backend);
   CHECK(a.storage.data_dir == b.storage.data_dir);
   CHECK(a.storage.synchronous_full == b.storage.synchronous_full);
@@ -80,6 +92,11 @@ void CheckSameSettings(const CollectorConfig& a, const CollectorConfig& b) {
   CHECK(a.storage.retention.max_bytes == b.storage.retention.max_bytes);
   CHECK(a.storage.retention.interval_ms == b.storage.retention.interval_ms);
   CHECK(a.storage.retention.rollup_max_age_ms == b.storage.retention.rollup_max_age_ms);
+  CHECK(a.storage.clickhouse.url == b.storage.clickhouse.url);
+  CHECK(a.storage.clickhouse.database == b.storage.clickhouse.database);
+  CHECK(a.storage.clickhouse.user == b.storage.clickhouse.user);
+  CHECK(a.storage.clickhouse.password == b.storage.clickhouse.password);
+  CHECK(a.storage.clickhouse.cluster == b.storage.clickhouse.cluster);
 }
 
 std::string RepoRoot() { return HIVEWATCH_SOURCE_DIR; }
@@ -104,6 +121,18 @@ TEST_CASE("the built-in defaults are the documented ones", "[config]") {
   CHECK(c.storage.retention.rollup_max_age_ms == 400LL * 86400 * 1000);
   CHECK(c.storage.retention.max_bytes == 0);
   CHECK(c.storage.retention.interval_ms == 60000);
+  CHECK(c.write_timeout_ms == 30000);
+  CHECK(c.max_header_bytes == 65536);
+  CHECK(c.max_header_count == 100);
+  CHECK(c.max_connections == 1024);
+  CHECK(c.rate_limit == 100);
+  CHECK(c.rate_burst == 200);
+  CHECK_FALSE(c.tls.enabled());
+  CHECK(c.query.max_range_ms == 32LL * 24 * 3600 * 1000);
+  CHECK(c.query.max_series == 10000);
+  CHECK(c.query.max_log_lines == 10000);
+  CHECK(c.query.timeout_ms == 30000);
+  CHECK(c.query.max_concurrent == 0);
   CHECK(ValidateCollectorConfig(&c).ok());
 }
 
@@ -123,6 +152,23 @@ max_future = "1h30m"
 workers = 4
 read_timeout = "1m"
 metrics_scope = "read"
+write_timeout = "10s"
+max_header_bytes = 8192
+max_header_count = 50
+max_connections = 64
+rate_limit = 2.5
+rate_burst = 10
+
+[tls]
+cert_file = "/etc/hivewatch/cert.pem"
+key_file = "/etc/hivewatch/key.pem"
+
+[query]
+max_range = "7d"
+max_series = 500
+max_log_lines = 2000
+timeout = "5s"
+max_concurrent = 2
 
 [storage]
 backend = "sqlite"
@@ -148,6 +194,19 @@ retention_interval = "5m"
   CHECK(c.storage.retention.max_age_ms == 30LL * 86400 * 1000);
   CHECK(c.storage.retention.max_bytes == 10737418240);
   CHECK(c.storage.retention.interval_ms == 5 * 60000);
+  CHECK(c.write_timeout_ms == 10000);
+  CHECK(c.max_header_bytes == 8192);
+  CHECK(c.max_header_count == 50);
+  CHECK(c.max_connections == 64);
+  CHECK(c.rate_limit == 2.5);
+  CHECK(c.rate_burst == 10);
+  CHECK(c.tls.cert_file == "/etc/hivewatch/cert.pem");
+  CHECK(c.tls.key_file == "/etc/hivewatch/key.pem");
+  CHECK(c.query.max_range_ms == 7LL * 24 * 3600 * 1000);
+  CHECK(c.query.max_series == 500);
+  CHECK(c.query.max_log_lines == 2000);
+  CHECK(c.query.timeout_ms == 5000);
+  CHECK(c.query.max_concurrent == 2);
 
   CollectorConfig validated = c;
   REQUIRE(ValidateCollectorConfig(&validated).ok());
@@ -215,7 +274,8 @@ TEST_CASE("a section given as a plain value is an error naming it", "[config]") 
     Result<CollectorConfig> r = Load(text);
     CHECK_FALSE(r.ok());
     const std::string key = std::string(text).substr(0, std::string(text).find(' '));
-    CHECK_THAT(r.status().message(), Catch::EndsWith(":1: " + key + ": expected a table ([" + key + "])"));
+    CHECK_THAT(r.status().message(),
+               Catch::EndsWith(":1: " + key + ": expected a table ([" + key + "])"));
   }
 }
 
@@ -341,12 +401,36 @@ TEST_CASE("validation accepts every log level and rejects others by name", "[con
 
 TEST_CASE("validation rejects an unavailable storage backend", "[config]") {
   CollectorConfig c;
-  c.storage.backend = "clickhouse";
-  CHECK(ValidateError(c) == "storage.backend: 'clickhouse' is not available (available: sqlite)");
+  c.storage.backend = "postgres";
+  CHECK(ValidateError(c) ==
+        "storage.backend: 'postgres' is not available (available: sqlite, clickhouse)");
 
   Result<CollectorConfig> loaded = Load("[storage]\nbackend = \"postgres\"\n");
   REQUIRE(loaded.ok());  // names are checked by validation, which --check-config runs too
   CHECK_THAT(ValidateError(*loaded), Catch::StartsWith("storage.backend: 'postgres'"));
+}
+
+TEST_CASE("the clickhouse backend's settings come from [storage.clickhouse]", "[config]") {
+  Result<CollectorConfig> loaded = Load(
+      "[storage]\nbackend = \"clickhouse\"\n[storage.clickhouse]\n"
+      "url = \"http://ch-1:8123\"\ndatabase = \"hw\"\nuser = \"writer\"\npassword = \"pw\"\n"
+      "cluster = \"logs\"\n");
+  REQUIRE(loaded.ok());
+  CollectorConfig c = *loaded;
+  CHECK(ValidateCollectorConfig(&c).ok());
+  CHECK(c.storage.backend == "clickhouse");
+  CHECK(c.storage.clickhouse.url == "http://ch-1:8123");
+  CHECK(c.storage.clickhouse.database == "hw");
+  CHECK(c.storage.clickhouse.user == "writer");
+  CHECK(c.storage.clickhouse.password == "pw");
+  CHECK(c.storage.clickhouse.cluster == "logs");
+
+  c.storage.clickhouse.url = "ch-1:8123";
+  CHECK(ValidateError(c) ==
+        "storage.clickhouse.url: 'ch-1:8123' must start with http:// or https://");
+  Result<CollectorConfig> unknown = Load("[storage.clickhouse]\nhost = \"x\"\n");
+  REQUIRE_FALSE(unknown.ok());
+  CHECK_THAT(unknown.status().message(), Catch::Contains("storage.clickhouse.host"));
 }
 
 TEST_CASE("validation requires listen to be host:port", "[config]") {
@@ -419,7 +503,7 @@ TEST_CASE("every commented setting in collector.toml is a valid one when uncomme
       ++settings;
     }
   }
-  CHECK(settings == 16);  // listen … storage.rollup_retention
+  CHECK(settings == 34);  // listen … storage.rollup_retention, storage.clickhouse.*, tls, limits, query
   Result<CollectorConfig> r = Load(uncommented);
   INFO(uncommented);
   INFO(r.status().message());
@@ -454,4 +538,30 @@ TEST_CASE("setting errors name the file and the line", "[config]") {
   Result<CollectorConfig> r = LoadCollectorConfig(path);
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().message() == path + ":4: http.workers: must be between 1 and 1024");
+}
+
+TEST_CASE("security limits out of range are errors naming the key", "[config]") {
+  CHECK_THAT(LoadError("[http]\nrate_limit = -1\n"), Catch::StartsWith("http.rate_limit: must be"));
+  CHECK_THAT(LoadError("[http]\nmax_connections = 0\n"),
+             Catch::StartsWith("http.max_connections: must be between 1"));
+  CHECK_THAT(LoadError("[http]\nwrite_timeout = \"10ms\"\n"),
+             Catch::StartsWith("http.write_timeout: must be between 100ms and 1h"));
+  CHECK_THAT(LoadError("[query]\nmax_log_lines = 10001\n"),
+             Catch::StartsWith("query.max_log_lines: must be between 1 and 10000"));
+  CHECK_THAT(LoadError("[query]\ntimeout = \"2h\"\n"),
+             Catch::StartsWith("query.timeout: must be between 1ms and 1h"));
+  CHECK_THAT(LoadError("[tls]\ncert = \"x\"\n"), Catch::StartsWith("tls.cert: unknown setting"));
+}
+
+TEST_CASE("validation wants both TLS files or neither, and queries within the workers",
+          "[config]") {
+  CollectorConfig half;
+  half.tls.cert_file = "/etc/hivewatch/cert.pem";
+  CHECK(ValidateError(half) == "tls: set both cert_file and key_file (or neither, for plain HTTP)");
+  CollectorConfig many;
+  many.http_workers = 4;
+  many.query.max_concurrent = 3;
+  CHECK(ValidateError(many) == "query.max_concurrent: must be at most half of http.workers (4)");
+  many.query.max_concurrent = 2;
+  CHECK(ValidateCollectorConfig(&many).ok());
 }

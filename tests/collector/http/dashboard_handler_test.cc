@@ -112,3 +112,36 @@ TEST_CASE("text files go gzip-compressed to clients that accept it", "[dashboard
     CHECK(js.body == plain);
   }
 }
+
+TEST_CASE("dashboard files carry the security headers, scripts included", "[dashboard]") {
+  HandlerContext ctx;
+  for (const std::string path : {"/", "/ui/js/app.js", "/ui/css/app.css"}) {
+    INFO(path);
+    HttpResponse r = HandleDashboard(Get(path), ctx);
+    const std::string csp = Header(r, "Content-Security-Policy");
+    CHECK_THAT(csp,
+               Catch::Contains("script-src 'self'") && Catch::Contains("frame-ancestors 'none'"));
+    CHECK(csp.find("'unsafe-inline'") == std::string::npos);
+    CHECK(Header(r, "X-Frame-Options") == "DENY");
+    CHECK(Header(r, "Referrer-Policy") == "no-referrer");
+    CHECK(Header(r, "X-Content-Type-Options") == "nosniff");
+  }
+}
+
+TEST_CASE("dot-dot segments, backslashes and NULs in /ui/ paths are 404", "[dashboard]") {
+  HandlerContext ctx;
+  // Paths as the server hands them over: already percent-decoded.
+  for (const std::string& path : std::vector<std::string>{
+           "/ui/../docs/openapi.yaml", "/ui/../../etc/passwd", "/ui/js/../../docs/openapi.yaml",
+           "/ui/..", "/ui/js/..", "/ui/..\\..\\etc\\passwd", std::string("/ui/index.html\0.js", 19),
+           "/ui/js/../index.html"}) {
+    INFO(path);
+    try {
+      HandleDashboard(Get(path), ctx);
+      FAIL("served " << path);
+    } catch (const HttpError& e) {
+      CHECK(e.status() == 404);
+    }
+  }
+  CHECK(HandleDashboard(Get("/ui/index.html"), ctx).status == 200);
+}

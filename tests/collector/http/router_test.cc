@@ -292,3 +292,45 @@ TEST_CASE("route names are the registered path, or 'other' for unknown paths", "
   router.Add("GET", "/api/v1/push", Scope::kRead, Named("push info"));
   CHECK(router.RouteNames() == std::vector<std::string>{"/api/v1/push", "/static/*", "other"});
 }
+
+TEST_CASE("a token over its rate gets 429 with Retry-After, after authorization", "[router]") {
+  FakeAuthorizer auth(Scopes::All());
+  Router router(&auth);
+  int64_t now = 0;
+  RateLimiter limiter(/*rate=*/1, /*burst=*/2, [&] { return now; });
+  router.SetRateLimiter(&limiter);
+  router.Add("GET", "/api/v1/logs", Scope::kRead, Named("logs"));
+  router.Add("GET", "/healthz", Scope::kNoScope, Named("health"));
+  HttpRequest busy = Request("GET", "/api/v1/logs");
+  busy.headers["authorization"] = "Bearer hw_busy";
+  CHECK(router.Dispatch(busy).body == "logs");
+  CHECK(router.Dispatch(busy).body == "logs");
+  HttpError e = ErrorFrom([&] { router.Dispatch(busy); });
+  CHECK(e.status() == 429);
+  CHECK_THAT(e.what(), Catch::Contains("rate limit of 1 requests a second (http.rate_limit)"));
+  REQUIRE(e.headers().size() == 1);
+  CHECK(e.headers()[0] == std::make_pair(std::string("Retry-After"), std::string("1")));
+  CHECK(std::string(e.what()).find("hw_busy") == std::string::npos);
+
+  HttpRequest other = busy;
+  other.headers["authorization"] = "Bearer hw_other";
+  CHECK(router.Dispatch(other).body == "logs");
+  // Public endpoints are not counted.
+  HttpRequest health = Request("GET", "/healthz");
+  health.headers["authorization"] = "Bearer hw_busy";
+  CHECK(router.Dispatch(health).body == "health");
+  now += 1000;
+  CHECK(router.Dispatch(busy).body == "logs");
+}
+
+TEST_CASE("a refused token never reaches the rate limiter", "[router]") {
+  FakeAuthorizer auth(Unauthenticated("unknown or revoked token"));
+  Router router(&auth);
+  RateLimiter limiter(/*rate=*/1, /*burst=*/1, [] { return int64_t{0}; });
+  router.SetRateLimiter(&limiter);
+  router.Add("GET", "/api/v1/logs", Scope::kRead, Named("logs"));
+  HttpRequest r = Request("GET", "/api/v1/logs");
+  r.headers["authorization"] = "Bearer hw_madeup";
+  for (int i = 0; i < 3; ++i) CHECK(ErrorFrom([&] { router.Dispatch(r); }).status() == 401);
+  CHECK_FALSE(limiter.Acquire(std::hash<std::string>{}("Bearer hw_madeup")));
+}

@@ -31,6 +31,9 @@
 #include "collector/storage/sqlite/sqlite_storage.h"
 #include "collector/storage/storage.h"
 #include "tests/support/temp_dir.h"
+#ifdef HIVEWATCH_CLICKHOUSE_TESTS
+#include "tests/support/clickhouse_process.h"
+#endif
 
 namespace hivewatch {
 using hivewatch::testing::TempDir;
@@ -52,7 +55,23 @@ struct SqliteBackend {
   }
 };
 
+#ifdef HIVEWATCH_CLICKHOUSE_TESTS
+// The same suite on a real clickhouse-server (tests/clickhouse, CTest label `clickhouse`): one
+// server per test process, a database of its own per test.
+struct ClickhouseBackend {
+  std::string database = testing::NewClickhouseDatabase();
+  Result<std::unique_ptr<Storage>> Open() const {
+    StorageOptions options;
+    options.backend = "clickhouse";
+    options.clickhouse.url = testing::SharedClickhouse().url();
+    options.clickhouse.database = database;
+    return OpenStorage(options);
+  }
+};
+#define HW_STORAGE_BACKENDS ClickhouseBackend
+#else
 #define HW_STORAGE_BACKENDS SqliteBackend
+#endif
 
 // ---- Helpers --------------------------------------------------------------------------------
 
@@ -1396,6 +1415,7 @@ TEMPLATE_TEST_CASE("random metric selections agree with a plain model", "[storag
   }
 }
 
+#ifndef HIVEWATCH_CLICKHOUSE_TESTS
 // ---- SQLite-specific ------------------------------------------------------------------------
 
 TEST_CASE("OpenStorage refuses an unknown backend and names the available ones",
@@ -1405,7 +1425,8 @@ TEST_CASE("OpenStorage refuses an unknown backend and names the available ones",
   auto storage = OpenStorage(options);
   REQUIRE_FALSE(storage.ok());
   CHECK(storage.status().code() == StatusCode::kInvalidArgument);
-  CHECK(storage.status().message() == "unknown storage backend 'rocksdb' (available: sqlite)");
+  CHECK(storage.status().message() ==
+        "unknown storage backend 'rocksdb' (available: sqlite, clickhouse)");
 }
 
 TEST_CASE("the SQLite backend keeps one WAL-mode database in data_dir, creating it",
@@ -1596,5 +1617,7 @@ TEST_CASE("the storage observer hears of every commit and the batches in it",
   CHECK(batches == 4);
   CHECK(commits.size() >= 2);
 }
+
+#endif  // HIVEWATCH_CLICKHOUSE_TESTS
 
 }  // namespace hivewatch

@@ -69,7 +69,7 @@ TEST_CASE("file input reads existing and appended lines in order", "[file]") {
   CHECK(std::string(input.Name()) == "file");
 }
 
-TEST_CASE("start_at end skips what a file held at start; beginning reads it", "[file]") {
+TEST_CASE("start_at end skips what a file held at start, beginning reads it", "[file]") {
   TempDir dir;
   std::string path = dir.path() + "/app.log";
   // The last line is still being written: "end" starts at its beginning.

@@ -151,7 +151,7 @@ TEST_CASE("single-line real samples stay one record per line", "[logparse][multi
   }
 }
 
-TEST_CASE("Add returns a record only when the next one starts; Flush returns the last",
+TEST_CASE("Add returns a record only when the next one starts, Flush returns the last",
           "[logparse][multiline]") {
   MultilineAssembler assembler({});
   CHECK(!assembler.has_pending());

@@ -185,5 +185,36 @@ TEST_CASE("values print like Go's FormatFloat(v, 'f', -1, 64)", "[promql]") {
   CHECK(FormatValue(-std::numeric_limits<double>::infinity()) == "-Inf");
 }
 
+TEST_CASE("hostile nesting is refused before it can overflow the stack", "[promql][parser]") {
+  // Found by fuzz/targets/promql_fuzz.cc: each of these crashed the parser (stack overflow).
+  CHECK_THAT(ErrorOf(std::string(20000, '(') + "1" + std::string(20000, ')')),
+             Catch::Contains("parse error: expression nested deeper than 200 levels"));
+  CHECK_THAT(ErrorOf(std::string(100000, '-') + "1"),
+             Catch::Contains("expression nested deeper than 200 levels"));
+  CHECK_THAT(ErrorOf("x{a=~\"" + std::string(100, '(') + std::string(100, ')') + "\"}"),
+             Catch::Contains("groups nested deeper than 32 levels"));
+  const std::string long_regex = ErrorOf("x{a=~\"" + std::string(5000, 'a') + "\"}");
+  CHECK_THAT(long_regex, Catch::Contains("longer than 4096 bytes"));
+  CHECK(long_regex.size() < 300);  // the message quotes only the pattern's start
+  // Nesting that real queries use still parses.
+  CHECK(ParseExpr(std::string(50, '(') + "x" + std::string(50, ')')).ok());
+  CHECK(ParseExpr("- - - 1").ok());
+  CHECK(ParseExpr("x{a=~\"((a|b)(c|d))+\"}").ok());
+}
+
+TEST_CASE("regular expressions that backtrack exponentially are refused", "[promql][parser]") {
+  // The fuzzer's timeout: `.******` took minutes to match even the empty string.
+  CHECK_THAT(ErrorOf("x{a=~\".******\"}"), Catch::Contains("two repetition operators in a row"));
+  CHECK_THAT(ErrorOf("x{a=~\"a+{2}\"}"), Catch::Contains("two repetition operators in a row"));
+  CHECK_THAT(ErrorOf("x{a=~\"(a*)*\"}"), Catch::Contains("nested repetition"));
+  CHECK_THAT(ErrorOf("x{a=~\"(x|(b+))+c\"}"), Catch::Contains("nested repetition"));
+  // Lazy quantifiers, optional groups, classes and escapes are fine.
+  for (const char* ok : {"x{a=~\".*?foo.+?\"}", "x{a=~\"(web.*)?\"}", "x{a=~\"[*+]+\"}",
+                         "x{a=~\"\\\\(a*\\\\)*\"}", "x{a=~\"(a|b)*c\"}", "x{a=~\"a{2,3}b*\"}"}) {
+    INFO(ok);
+    CHECK(ParseExpr(ok).ok());
+  }
+}
+
 }  // namespace
 }  // namespace hivewatch::promql
