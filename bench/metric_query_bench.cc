@@ -7,7 +7,8 @@
 //   3. runs PromQL range queries over the whole span at a 1-minute step through the real engine
 //      and Storage::SelectSeries, REPEAT times each, and prints p50/p99 per query (wall time)
 //      and the p50 of the query thread's CPU time (what other work on the machine cannot
-//      inflate);
+//      inflate); then *_over_time queries at a 1-hour step, from raw samples and from the hour
+//      rollups;
 //   4. with --scrape-hosts N > 0, stores in a second database what N agents push every 10 s
 //      (one batch per host and round, 100 series with one sample each) and prints samples/s.
 // VALUES shapes the samples: `ticks` (counters of 1/100 s ticks, as node_cpu_seconds_total),
@@ -271,29 +272,51 @@ int main(int argc, char** argv) {
                 "(SelectSeries alone: every sample)", bench::Percentile(latencies, 50),
                 bench::Percentile(latencies, 99), bench::Percentile(cpu, 50));
   }
-  for (const char* q : queries) {
+  // Runs `q` REPEAT times over [from, to] at `step` and prints its latency; false on an error.
+  auto measure = [&](const std::string& label, const char* q, int64_t from, int64_t to,
+                     int64_t step, const promql::EngineOptions& engine) {
     auto expr = promql::ParseExpr(q);
-    if (!expr.ok()) return 1;
+    if (!expr.ok()) return false;
     std::vector<double> latencies;
     std::vector<double> cpu;
     size_t points = 0;
     for (int r = 0; r < repeat; ++r) {
       const auto t0 = std::chrono::steady_clock::now();
       const double c0 = ThreadCpuMs();
-      auto result = promql::EvalRange(**expr, source, start_ms, end_ms, 60000);
+      auto result = promql::EvalRange(**expr, source, from, to, step, engine);
       cpu.push_back(ThreadCpuMs() - c0);
       latencies.push_back(
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
       if (!result.ok()) {
         std::fprintf(stderr, "%s: %s\n", q, result.status().message().c_str());
-        return 1;
+        return false;
       }
       points = 0;
       for (const auto& s : result->series) points += s.points.size();
     }
-    std::printf("  %-70s p50 %8.1f ms  p99 %8.1f ms  CPU p50 %6.1f ms  (%zu points)\n", q,
-                bench::Percentile(latencies, 50), bench::Percentile(latencies, 99),
+    std::printf("  %-70s p50 %8.1f ms  p99 %8.1f ms  CPU p50 %6.1f ms  (%zu points)\n",
+                label.c_str(), bench::Percentile(latencies, 50), bench::Percentile(latencies, 99),
                 bench::Percentile(cpu, 50), points);
+    return true;
+  };
+  for (const char* q : queries) {
+    if (!measure(q, q, start_ms, end_ms, 60000, {})) return 1;
+  }
+  // Long ranges at an hour's step: the hour rollups (EngineOptions::rollup_bucket_ms) against
+  // the raw samples, over the whole hours of the span.
+  const char* hourly[] = {
+      "max_over_time(node_cpu_seconds_total[1h])",
+      "avg by (host) (avg_over_time(node_cpu_seconds_total{mode=\"idle\"}[1h]))",
+  };
+  const int64_t hour = 3600000;
+  const int64_t first_hour = (start_ms + 2 * hour - 1) / hour * hour;
+  const int64_t last_hour = end_ms / hour * hour;
+  std::printf("range queries over %d h at step 1h, raw samples against hour rollups:\n", hours);
+  for (const char* q : hourly) {
+    promql::EngineOptions raw;
+    raw.rollup_bucket_ms = 0;
+    if (!measure(std::string(q) + " (raw)", q, first_hour, last_hour, hour, raw)) return 1;
+    if (!measure(std::string(q) + " (rollups)", q, first_hour, last_hour, hour, {})) return 1;
   }
   storage->reset();
   if (temp) std::filesystem::remove_all(dir);

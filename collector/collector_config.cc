@@ -103,6 +103,7 @@ Result<CollectorConfig> LoadCollectorConfig(const std::string& path) {
     if (retention.max_bytes != 0 && retention.max_bytes < (int64_t{1} << 20)) {
       return r.Error("max_bytes", "must be 0 (no cap) or at least 1048576 (1 MiB)");
     }
+    HW_RETURN_IF_ERROR(r.Duration("rollup_retention", &retention.rollup_max_age_ms));
     HW_RETURN_IF_ERROR(r.Duration("retention_interval", &retention.interval_ms));
     if (retention.interval_ms < 1000 || retention.interval_ms > 86400 * 1000) {
       return r.Error("retention_interval", "must be between 1s and 1d");

@@ -52,10 +52,12 @@ struct CollectorConfig {
 
   StorageOptions storage = DefaultStorage();  // storage.data_dir is filled from data_dir
 
-  // The collector's storage defaults: 15 days of data, retention applied every minute.
+  // The collector's storage defaults: 15 days of data, 400 days of hour rollups, retention
+  // applied every minute.
   static StorageOptions DefaultStorage() {
     StorageOptions options;
     options.retention.max_age_ms = int64_t{15} * 24 * 3600 * 1000;
+    options.retention.rollup_max_age_ms = int64_t{400} * 24 * 3600 * 1000;
     options.retention.interval_ms = 60000;
     return options;
   }

@@ -249,7 +249,18 @@ class LimitedSeriesSource final : public promql::SeriesSource {
       : storage_(storage), max_series_(max_series) {}
   Result<std::vector<SeriesSamples>> Select(const SeriesSelection& selection) override {
     if (DeadlinePassed()) return Unavailable("the query ran out of time");
-    Result<std::vector<SeriesSamples>> found = storage_->SelectSeries(selection);
+    return Counted(storage_->SelectSeries(selection));
+  }
+  // Hour rollups for long *_over_time windows (EngineOptions::rollup_bucket_ms).
+  Result<std::vector<SeriesRollups>> SelectRollups(const SeriesSelection& selection,
+                                                   int64_t bucket_ms) override {
+    if (DeadlinePassed()) return Unavailable("the query ran out of time");
+    return Counted(storage_->SelectRollups(selection, bucket_ms));
+  }
+
+ private:
+  template <typename T>
+  Result<std::vector<T>> Counted(Result<std::vector<T>> found) {
     if (found.ok()) {
       selected_ += found->size();
       if (selected_ > max_series_) {
@@ -260,7 +271,6 @@ class LimitedSeriesSource final : public promql::SeriesSource {
     return found;
   }
 
- private:
   Storage* storage_;
   size_t max_series_;
   size_t selected_ = 0;

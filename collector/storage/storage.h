@@ -27,8 +27,8 @@ struct StoredLog {
 };
 
 struct LogPage {
-  std::vector<StoredLog> logs;          // newest first: ts descending, then id descending
-  std::optional<std::string> next;      // cursor for the following page; nullopt at the end
+  std::vector<StoredLog> logs;      // newest first: ts descending, then id descending
+  std::optional<std::string> next;  // cursor for the following page; nullopt at the end
 };
 
 // A live-tail read: records stored after a position, in arrival order.
@@ -60,15 +60,20 @@ struct HostInfo {
 // metric name and `host` the pushing agent's host (a pushed label called `host` is overridden).
 // A pushed label with an empty value is no label (as in Prometheus).
 struct LabelMatcher {
-  enum class Op { kEq, kNe, kRe, kNre };  // = != =~ !~ (regexes fully anchored, RE2/Go-like
-                                          // syntax as far as std::regex ECMAScript allows)
+  enum class Op {
+    kEq,
+    kNe,
+    kRe,
+    kNre
+  };  // = != =~ !~ (regexes fully anchored, RE2/Go-like
+      // syntax as far as std::regex ECMAScript allows)
   std::string name;
   Op op = Op::kEq;
   std::string value;
 };
 
 struct SeriesSamples {
-  Labels labels;                // including __name__ and host
+  Labels labels;  // including __name__ and host
   MetricType type = MetricType::kGauge;
   std::vector<Sample> samples;  // ts ascending, within the requested window
 };
@@ -78,6 +83,35 @@ struct SeriesSelection {
   int64_t start_ms = 0;                // inclusive
   int64_t end_ms = 0;                  // inclusive
 };
+
+// Rollups: the figures of one series' samples in one bucket of time [start_ms, start_ms +
+// bucket), kept beside the raw samples so long ranges need not decode every chunk. min and max
+// skip NaN (NaN only when every value is NaN), as min_over_time / max_over_time do.
+struct RollupBucket {
+  int64_t start_ms = 0;
+  int64_t count = 0;
+  double min = 0, max = 0, sum = 0;
+  Sample first, last;  // the bucket's earliest and newest samples
+};
+
+// A series' data in a window as rollups plus raw samples: every stored sample in the window is
+// either in exactly one bucket (all of whose samples it summarises) or in `samples`, never both.
+struct SeriesRollups {
+  Labels labels;
+  MetricType type = MetricType::kGauge;
+  std::vector<RollupBucket> buckets;  // start ascending; each bucket lies within the window
+  std::vector<Sample> samples;        // ts ascending: the window's samples in no bucket
+};
+
+// Raw series as SeriesRollups without buckets (for sources that have no rollups).
+inline std::vector<SeriesRollups> WithoutRollups(std::vector<SeriesSamples> raw) {
+  std::vector<SeriesRollups> out;
+  out.reserve(raw.size());
+  for (SeriesSamples& s : raw) {
+    out.push_back({std::move(s.labels), s.type, {}, std::move(s.samples)});
+  }
+  return out;
+}
 
 // Figures about what is stored, cheap enough to read on every /metrics scrape: backends keep
 // running counters instead of counting rows.
@@ -100,10 +134,11 @@ struct CommitInfo {
 
 // What one application of the retention rules removed (Storage::ApplyRetention).
 struct RetentionResult {
-  int64_t samples = 0;       // points, in whole chunks
-  int64_t series = 0;        // series left without any sample
+  int64_t samples = 0;  // points, in whole chunks
+  int64_t series = 0;   // series left without any sample
   int64_t log_lines = 0;
   int64_t batch_ids = 0;     // idempotency records of old batches
+  int64_t rollups = 0;       // hour rollups older than rollup_max_age_ms
   int64_t bytes_before = 0;  // the database's size (bytes in use) before and after
   int64_t bytes_after = 0;
 };
@@ -152,13 +187,21 @@ class Storage {
   // Every series matching the selection that has samples in [start_ms, end_ms], with those
   // samples; series sorted by labels.
   virtual Result<std::vector<SeriesSamples>> SelectSeries(const SeriesSelection& selection) = 0;
+  // Like SelectSeries, with the samples summarised in buckets of `bucket_ms` where the backend has
+  // rollups of that size (see SeriesRollups). The default has none: every sample comes raw.
+  virtual Result<std::vector<SeriesRollups>> SelectRollups(const SeriesSelection& selection,
+                                                           int64_t bucket_ms) {
+    auto raw = SelectSeries(selection);
+    if (!raw.ok()) return raw.status();
+    return WithoutRollups(std::move(raw).value());
+  }
   // Label sets of the matching series with samples in the window (no samples), for
   // /api/v1/series; empty matchers = every series.
   virtual Result<std::vector<Labels>> ListSeries(const SeriesSelection& selection) = 0;
   // The newest sample of every series (of every host) at or before `at_ms`, no older than
   // `lookback_ms` — for /federate and the Hosts overview. Samples hold exactly one point.
-  virtual Result<std::vector<SeriesSamples>> LatestSamples(const std::vector<LabelMatcher>& matchers,
-                                                           int64_t at_ms, int64_t lookback_ms) = 0;
+  virtual Result<std::vector<SeriesSamples>> LatestSamples(
+      const std::vector<LabelMatcher>& matchers, int64_t at_ms, int64_t lookback_ms) = 0;
 
   // Applies the retention rules of StorageOptions::retention as of `now_ms` (backends also do
   // it on their own every retention.interval_ms) and returns once it is done. The default says
@@ -183,6 +226,9 @@ struct RetentionOptions {
   int64_t max_age_ms = 0;   // 0: keep forever
   int64_t max_bytes = 0;    // 0: no cap; else the oldest data goes until the store fits
   int64_t interval_ms = 0;  // how often the backend applies the rules; 0: only when asked
+  // Rollups (SelectRollups: one row per series and hour) are kept by their own age, usually
+  // longer than samples, and are not counted by max_bytes. 0: keep forever.
+  int64_t rollup_max_age_ms = 0;
 };
 
 // The clickhouse backend's server and tables (docs/scale-out.md).

@@ -13,6 +13,7 @@
 
 #include "collector/query/promql/functions.h"
 #include "collector/storage/label_match.h"
+#include "collector/storage/rollup.h"
 
 namespace hivewatch::promql {
 
@@ -483,9 +484,12 @@ class Evaluator {
         const auto& ms = static_cast<const MatrixSelector&>(e);
         return LoadSelector(*ms.selector, ms.range_ms);
       }
-      case Expr::Kind::kCall:
-        for (const ExprPtr& arg : static_cast<const Call&>(e).args) HW_RETURN_IF_ERROR(Load(*arg));
+      case Expr::Kind::kCall: {
+        const auto& call = static_cast<const Call&>(e);
+        if (const MatrixSelector* ms = RollupSelector(call)) return LoadRollups(*ms);
+        for (const ExprPtr& arg : call.args) HW_RETURN_IF_ERROR(Load(*arg));
         return Status::Ok();
+      }
       case Expr::Kind::kAggregate: {
         const auto& a = static_cast<const Aggregate&>(e);
         if (a.param) HW_RETURN_IF_ERROR(Load(*a.param));
@@ -541,6 +545,57 @@ class Evaluator {
  private:
   size_t Steps() const { return steps_.size(); }
 
+  // The call's range argument when rollups give its windows (EngineOptions::rollup_bucket_ms).
+  const MatrixSelector* RollupSelector(const Call& call) const {
+    const int64_t bucket = options_.rollup_bucket_ms;
+    if (bucket <= 0 || call.args.size() != 1) return nullptr;
+    switch (call.func->id) {
+      case FunctionId::kMinOverTime:
+      case FunctionId::kMaxOverTime:
+      case FunctionId::kSumOverTime:
+      case FunctionId::kCountOverTime:
+      case FunctionId::kAvgOverTime:
+      case FunctionId::kLastOverTime:
+        break;
+      default:
+        return nullptr;
+    }
+    const Expr* arg = call.args[0].get();
+    while (arg->kind == Expr::Kind::kParen) arg = static_cast<const Paren*>(arg)->expr.get();
+    if (arg->kind != Expr::Kind::kMatrixSelector) return nullptr;
+    const auto& ms = static_cast<const MatrixSelector&>(*arg);
+    if (ms.range_ms < bucket || ms.range_ms % bucket != 0) return nullptr;
+    for (int64_t step : steps_) {
+      if ((step - ms.selector->offset_ms) % bucket != 0) return nullptr;
+    }
+    return &ms;
+  }
+
+  Status LoadRollups(const MatrixSelector& ms) {
+    const VectorSelector& vs = *ms.selector;
+    if (rollups_.count(&vs)) return Status::Ok();
+    SeriesSelection selection;
+    selection.matchers = vs.matchers;
+    selection.start_ms = steps_.front() - vs.offset_ms - ms.range_ms;
+    selection.end_ms = steps_.back() - vs.offset_ms;
+    auto series = source_.SelectRollups(selection, options_.rollup_bucket_ms);
+    if (!series.ok()) return series.status();
+    for (const SeriesRollups& s : *series) {
+      loaded_ += static_cast<int64_t>(s.samples.size() + s.buckets.size());
+    }
+    HW_RETURN_IF_ERROR(CheckLoaded());
+    rollups_.emplace(&vs, std::move(series).value());
+    return Status::Ok();
+  }
+
+  Status CheckLoaded() const {
+    if (loaded_ <= options_.max_samples) return Status::Ok();
+    return InvalidArgument(
+        "query processing would load too many samples into memory in query execution (more "
+        "than " +
+        std::to_string(options_.max_samples) + "): use a shorter range or narrower selectors");
+  }
+
   Status LoadSelector(const VectorSelector& vs, int64_t before_ms) {
     if (data_.count(&vs)) return Status::Ok();
     SeriesSelection selection;
@@ -550,12 +605,7 @@ class Evaluator {
     auto series = source_.Select(selection);
     if (!series.ok()) return series.status();
     for (const SeriesSamples& s : *series) loaded_ += static_cast<int64_t>(s.samples.size());
-    if (loaded_ > options_.max_samples) {
-      return InvalidArgument(
-          "query processing would load too many samples into memory in query execution (more "
-          "than " +
-          std::to_string(options_.max_samples) + "): use a shorter range or narrower selectors");
-    }
+    HW_RETURN_IF_ERROR(CheckLoaded());
     data_.emplace(&vs, std::move(series).value());
     return Status::Ok();
   }
@@ -753,6 +803,9 @@ class Evaluator {
     for (size_t a = 0; a < call.args.size(); ++a) {
       if (a != matrix_arg) param = EvalScalar(*call.args[a]);
     }
+    if (auto it = rollups_.find(ms.selector.get()); it != rollups_.end()) {
+      return EvalOverRollups(id, ms, it->second);
+    }
     const double range_seconds = static_cast<double>(ms.range_ms) / 1000;
     const std::vector<SeriesSamples>& data = Data(*ms.selector);
 
@@ -826,6 +879,67 @@ class Evaluator {
         }
         if (!value) continue;
         r.v[i] = *value;
+        r.has[i] = 1;
+        any = true;
+      }
+      if (any) out.series.push_back(std::move(r));
+    }
+    CheckUniqueLabels(out.series);
+    return out;
+  }
+
+  // A *_over_time function (RollupSelector) from whole buckets and raw samples. The window
+  // [ref - range, ref] is the buckets starting in [ref - range, ref), the raw samples in it, and
+  // the bucket starting at ref's first sample when it lies at ref.
+  Value EvalOverRollups(FunctionId id, const MatrixSelector& ms,
+                        const std::vector<SeriesRollups>& data) {
+    Value out = NewVector();
+    for (const SeriesRollups& series : data) {
+      auto labels = std::make_shared<const Labels>(series.labels);
+      StepSeries r = NewSeries(id == FunctionId::kLastOverTime ? labels : DropName(labels));
+      const std::vector<RollupBucket>& buckets = series.buckets;
+      const std::vector<Sample>& samples = series.samples;
+      size_t blo = 0, bhi = 0, lo = 0, hi = 0;
+      bool any = false;
+      for (size_t i = 0; i < Steps(); ++i) {
+        const int64_t ref = steps_[i] - ms.selector->offset_ms;
+        const int64_t mint = ref - ms.range_ms;
+        while (blo < buckets.size() && buckets[blo].start_ms < mint) ++blo;
+        if (bhi < blo) bhi = blo;
+        while (bhi < buckets.size() && buckets[bhi].start_ms < ref) ++bhi;
+        while (lo < samples.size() && samples[lo].ts_ms < mint) ++lo;
+        if (hi < lo) hi = lo;
+        while (hi < samples.size() && samples[hi].ts_ms <= ref) ++hi;
+        RollupAccumulator acc;
+        for (size_t b = blo; b < bhi; ++b) acc.Add(buckets[b]);
+        for (size_t k = lo; k < hi; ++k) acc.Add(samples[k]);
+        if (bhi < buckets.size() && buckets[bhi].start_ms == ref &&
+            buckets[bhi].first.ts_ms == ref) {
+          acc.Add(buckets[bhi].first);
+        }
+        if (acc.count() == 0) continue;
+        double value = 0;
+        switch (id) {
+          case FunctionId::kMinOverTime:
+            value = acc.min();
+            break;
+          case FunctionId::kMaxOverTime:
+            value = acc.max();
+            break;
+          case FunctionId::kSumOverTime:
+            value = acc.sum();
+            break;
+          case FunctionId::kCountOverTime:
+            value = static_cast<double>(acc.count());
+            break;
+          case FunctionId::kAvgOverTime:
+            value = acc.sum() / static_cast<double>(acc.count());
+            break;
+          default:  // kLastOverTime
+            value = acc.last().value;
+            break;
+        }
+        r.v[i] = value;
         r.has[i] = 1;
         any = true;
       }
@@ -1207,6 +1321,7 @@ class Evaluator {
   const std::vector<int64_t> steps_;
   const EngineOptions options_;
   std::unordered_map<const VectorSelector*, std::vector<SeriesSamples>> data_;
+  std::unordered_map<const VectorSelector*, std::vector<SeriesRollups>> rollups_;
   int64_t loaded_ = 0;  // samples read so far
 };
 

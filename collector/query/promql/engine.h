@@ -23,6 +23,14 @@ class SeriesSource {
  public:
   virtual ~SeriesSource() = default;
   virtual Result<std::vector<SeriesSamples>> Select(const SeriesSelection& selection) = 0;
+  // The same series with their samples summarised in buckets of `bucket_ms` where the source
+  // has rollups (Storage::SelectRollups). The default has none.
+  virtual Result<std::vector<SeriesRollups>> SelectRollups(const SeriesSelection& selection,
+                                                           int64_t bucket_ms) {
+    auto raw = Select(selection);
+    if (!raw.ok()) return raw.status();
+    return WithoutRollups(std::move(raw).value());
+  }
 };
 
 // Reads from a Storage (production).
@@ -31,6 +39,10 @@ class StorageSeriesSource final : public SeriesSource {
   explicit StorageSeriesSource(Storage* storage) : storage_(storage) {}
   Result<std::vector<SeriesSamples>> Select(const SeriesSelection& selection) override {
     return storage_->SelectSeries(selection);
+  }
+  Result<std::vector<SeriesRollups>> SelectRollups(const SeriesSelection& selection,
+                                                   int64_t bucket_ms) override {
+    return storage_->SelectRollups(selection, bucket_ms);
   }
 
  private:
@@ -54,6 +66,13 @@ struct EngineOptions {
   // Most samples one query may read from the source, all selectors together (Prometheus's
   // --query.max-samples default); beyond it the query fails instead of exhausting memory.
   int64_t max_samples = 50000000;
+  // Rollups (SeriesSource::SelectRollups) of this bucket size are read instead of raw samples
+  // by min_, max_, sum_, count_, avg_ and last_over_time when the range is a whole number of
+  // buckets and every step (less the offset) falls on a bucket boundary: the windows are then
+  // unions of whole buckets plus the samples at their ends. min, max, count and last are
+  // exactly the raw evaluation's; sum and avg may differ in the last bits (float rounding
+  // depends on the grouping). 0: always raw.
+  int64_t rollup_bucket_ms = 3600 * 1000;
 };
 
 struct Point {

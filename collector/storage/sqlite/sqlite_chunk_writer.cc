@@ -1,10 +1,12 @@
 #include "collector/storage/sqlite/sqlite_chunk_writer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 #include <utility>
 
+#include "collector/storage/rollup.h"
 #include "collector/storage/sqlite/sqlite_schema.h"
 
 namespace hivewatch::sqlite {
@@ -72,6 +74,7 @@ Status SqliteChunkWriter::StoreHead(int64_t series_id, const ChunkAppender& head
 }
 
 Status SqliteChunkWriter::Seal(int64_t series_id, const ChunkAppender& chunk) {
+  changed_windows_.emplace(series_id, WindowStart(chunk.min_ts()));
   return WriteRow(sqlite_schema::kSealChunk, series_id, chunk, "storing a sample chunk", nullptr);
 }
 
@@ -179,10 +182,104 @@ Status SqliteChunkWriter::AddLate(int64_t series_id, ChunkAppender* head,
         HW_RETURN_IF_ERROR(StoreHead(series_id, *head));
         continue;
       }
+      changed_windows_.emplace(series_id, window);
       HW_RETURN_IF_ERROR(WriteRow(sqlite_schema::kRewriteChunk, target.id, merged,
                                   "rewriting a sample chunk", nullptr));
     }
   }
+  return Status::Ok();
+}
+
+Status SqliteChunkWriter::BuildRollups() {
+  for (const auto& [series_id, window] : changed_windows_) {
+    HW_RETURN_IF_ERROR(BuildRollups(series_id, window));
+  }
+  changed_windows_.clear();
+  return Status::Ok();
+}
+
+Status SqliteChunkWriter::BuildRollups(int64_t series_id, int64_t window) {
+  using sqlite_schema::kRollupBucketMs;
+  const int64_t window_end = window + sqlite_schema::kChunkWindowMs;
+  // Hours reaching the head stay raw: the head still grows.
+  auto head = LoadHead(series_id, false);
+  if (!head.ok()) return head.status();
+  const int64_t limit =
+      (*head)->count() > 0 ? (*head)->min_ts() : std::numeric_limits<int64_t>::max();
+  {
+    auto del = db_.Prepare(sqlite_schema::kDeleteRollups);
+    if (!del.ok()) return del.status();
+    del->BindInt64(1, series_id);
+    del->BindInt64(2, window);
+    del->BindInt64(3, window_end);
+    const int rc = del->Run();
+    if (rc != SQLITE_DONE) return db_.Error(rc, "deleting rollups");
+  }
+  std::vector<Sample> samples;
+  {
+    auto stmt = db_.Prepare(sqlite_schema::kChunksOfWindow);
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindInt64(1, series_id);
+    stmt->BindInt64(2, window);
+    stmt->BindInt64(3, window_end);
+    int rc;
+    while ((rc = stmt->Step()) == SQLITE_ROW) {
+      HW_RETURN_IF_ERROR(chunk::DecodeAll(stmt->ColumnBlob(2), &samples));
+    }
+    if (rc != SQLITE_DONE) return db_.Error(rc, "reading sample chunks");
+  }
+  // Chunks come in time order and never overlap: `samples` is sorted.
+  auto insert = db_.Prepare(sqlite_schema::kInsertRollup);
+  if (!insert.ok()) return insert.status();
+  auto bind_value = [&](int index, double v) {
+    if (std::isnan(v)) {
+      insert->BindNull(index);
+    } else {
+      insert->BindDouble(index, v);
+    }
+  };
+  for (size_t i = 0; i < samples.size();) {
+    const int64_t bucket = samples[i].ts_ms - ((samples[i].ts_ms - window) % kRollupBucketMs);
+    size_t j = i;
+    while (j < samples.size() && samples[j].ts_ms < bucket + kRollupBucketMs) ++j;
+    if (bucket + kRollupBucketMs > limit) break;
+    const RollupBucket r = Summarise(bucket, samples.data() + i, j - i);
+    insert->Reset();
+    insert->BindInt64(1, series_id);
+    insert->BindInt64(2, bucket);
+    insert->BindInt64(3, r.count);
+    bind_value(4, r.min);
+    bind_value(5, r.max);
+    bind_value(6, r.sum);
+    insert->BindInt64(7, r.first.ts_ms);
+    bind_value(8, r.first.value);
+    insert->BindInt64(9, r.last.ts_ms);
+    bind_value(10, r.last.value);
+    const int rc = insert->Run();
+    if (rc != SQLITE_DONE) return db_.Error(rc, "storing a rollup");
+    i = j;
+  }
+  return Status::Ok();
+}
+
+Status BackfillRollups(Connection& db) {
+  SqliteChunkWriter writer(db);
+  auto stmt = db.Prepare(sqlite_schema::kChunkStarts);
+  if (!stmt.ok()) return stmt.status();
+  int64_t series_id = 0, window = 0;
+  bool any = false;
+  int rc;
+  while ((rc = stmt->Step()) == SQLITE_ROW) {
+    const int64_t id = stmt->ColumnInt64(0);
+    const int64_t w = WindowStart(stmt->ColumnInt64(1));
+    if (any && id == series_id && w == window) continue;  // the window is done
+    if (any && id != series_id) writer.Forget();          // one head at a time is enough
+    any = true;
+    series_id = id;
+    window = w;
+    HW_RETURN_IF_ERROR(writer.BuildRollups(series_id, window));
+  }
+  if (rc != SQLITE_DONE) return db.Error(rc, "listing sample chunks");
   return Status::Ok();
 }
 
@@ -214,6 +311,7 @@ Status MigrateSamplesToChunks(Connection& db) {
     if (!samples.empty())
       HW_RETURN_IF_ERROR(writer.Add(series_id, std::move(samples), true, &added));
   }
+  HW_RETURN_IF_ERROR(writer.BuildRollups());
   return db.Exec(sqlite_schema::kV1DropSamples);
 }
 

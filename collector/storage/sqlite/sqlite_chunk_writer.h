@@ -11,8 +11,10 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "collector/storage/chunk/sample_chunk.h"
@@ -28,6 +30,13 @@ class SqliteChunkWriter {
   // says it has nothing stored yet (saves a read). Adds to *added the count of timestamps that
   // were not stored before.
   Status Add(int64_t series_id, std::vector<Sample> samples, bool new_series, int64_t* added);
+
+  // Rebuilds the rollups (sqlite_schema.h) of every window whose sealed chunks changed since
+  // the last call, from those chunks. Run in the transaction that changed them, before COMMIT.
+  // A window marked by a write that was rolled back is rebuilt all the same: harmless.
+  Status BuildRollups();
+  // Rebuilds the rollups of one series' window (start WindowStart(…)) from its sealed chunks.
+  Status BuildRollups(int64_t series_id, int64_t window);
 
   // Drops the cached heads: after a rollback they may hold samples that are no longer stored,
   // and after retention deleted heads, heads that are gone.
@@ -51,7 +60,12 @@ class SqliteChunkWriter {
 
   Connection& db_;
   std::unordered_map<int64_t, chunk::ChunkAppender> heads_;
+  std::set<std::pair<int64_t, int64_t>> changed_windows_;  // (series id, window start)
 };
+
+// Builds the rollups of every sealed chunk: for a version 2 database written before rollups
+// existed. Runs inside the caller's transaction.
+Status BackfillRollups(Connection& db);
 
 // Version 1 → 2: rewrites the rows of `samples` as chunks and drops that table. Runs inside the
 // caller's transaction.

@@ -37,6 +37,10 @@ constexpr const char* kHeadInWindow =
 constexpr const char* kChunksInWindowDesc =
     "SELECT min_ts, max_ts, data FROM chunks WHERE series_id = ?1 AND min_ts >= ?4 "
     "AND min_ts <= ?3 AND max_ts >= ?2 ORDER BY min_ts DESC";
+// Rollups of the hours starting in [?2, ?3].
+constexpr const char* kRollupsInWindow =
+    "SELECT bucket, count, min, max, sum, first_ts, first, last_ts, last FROM rollups "
+    "WHERE series_id = ?1 AND bucket >= ?2 AND bucket <= ?3 ORDER BY bucket";
 
 // Stored series that share one label set (normally exactly one).
 struct Candidate {
@@ -178,6 +182,57 @@ Result<bool> AnySample(Connection& conn, const Candidate& candidate, int64_t sta
   return false;
 }
 
+double ValueColumn(const Stmt& stmt, int col) {
+  return stmt.ColumnIsNull(col) ? std::numeric_limits<double>::quiet_NaN() : stmt.ColumnDouble(col);
+}
+
+// One stored series' hours wholly inside [start_ms, end_ms] as rollups, the rest raw.
+Status ReadRollups(Connection& conn, int64_t id, int64_t start_ms, int64_t end_ms,
+                   SeriesRollups* out) {
+  using sqlite_schema::kRollupBucketMs;
+  const int64_t first_bucket =
+      sqlite_schema::WindowStart(start_ms) +
+      ((start_ms - sqlite_schema::WindowStart(start_ms) + kRollupBucketMs - 1) / kRollupBucketMs) *
+          kRollupBucketMs;
+  {
+    auto stmt = conn.Prepare(kRollupsInWindow);
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindInt64(1, id);
+    stmt->BindInt64(2, first_bucket);
+    stmt->BindInt64(3, end_ms - kRollupBucketMs + 1);
+    int rc;
+    while ((rc = stmt->Step()) == SQLITE_ROW) {
+      RollupBucket b;
+      b.start_ms = stmt->ColumnInt64(0);
+      b.count = stmt->ColumnInt64(1);
+      b.min = ValueColumn(*stmt, 2);
+      b.max = ValueColumn(*stmt, 3);
+      b.sum = ValueColumn(*stmt, 4);
+      b.first = {stmt->ColumnInt64(5), ValueColumn(*stmt, 6)};
+      b.last = {stmt->ColumnInt64(7), ValueColumn(*stmt, 8)};
+      out->buckets.push_back(b);
+    }
+    if (rc != SQLITE_DONE) return conn.Error(rc, "reading rollups");
+  }
+  // The raw samples: those of the stretches between the buckets (usually the hours that
+  // reach the head, and a partial hour at each end).
+  std::vector<std::pair<int64_t, int64_t>> stretches;
+  int64_t from = start_ms;
+  for (const RollupBucket& b : out->buckets) {
+    if (from < b.start_ms) stretches.emplace_back(from, b.start_ms - 1);
+    from = b.start_ms + kRollupBucketMs;
+  }
+  if (from <= end_ms) stretches.emplace_back(from, end_ms);
+  for (const auto& [a, z] : stretches) {
+    HW_RETURN_IF_ERROR(VisitChunks(conn, id, a, z, false,
+                                   [&](int64_t, int64_t, std::string_view data) -> Result<bool> {
+                                     HW_RETURN_IF_ERROR(chunk::Decode(data, a, z, &out->samples));
+                                     return true;
+                                   }));
+  }
+  return Status::Ok();
+}
+
 // Runs `body` inside one read transaction on `conn`.
 template <typename T, typename Body>
 Result<T> InReadTransaction(Connection& conn, Body body) {
@@ -202,6 +257,32 @@ Result<std::vector<SeriesSamples>> SelectSeriesOn(Connection& conn,
           HW_RETURN_IF_ERROR(
               ReadSamples(conn, candidate, selection.start_ms, selection.end_ms, &series.samples));
           if (series.samples.empty()) continue;
+          series.labels = labels;
+          series.type = candidate.type;
+          out.push_back(std::move(series));
+        }
+        return out;
+      });
+}
+
+Result<std::vector<SeriesRollups>> SelectRollupsOn(Connection& conn,
+                                                   const SeriesSelection& selection) {
+  if (selection.start_ms > selection.end_ms) return std::vector<SeriesRollups>{};
+  return InReadTransaction<std::vector<SeriesRollups>>(
+      conn, [&]() -> Result<std::vector<SeriesRollups>> {
+        auto found = FindSeries(conn, selection.matchers);
+        if (!found.ok()) return found.status();
+        std::vector<SeriesRollups> out;
+        for (auto& [labels, candidate] : *found) {
+          SeriesRollups series;
+          if (candidate.ids.size() == 1) {
+            HW_RETURN_IF_ERROR(
+                ReadRollups(conn, candidate.ids[0], selection.start_ms, selection.end_ms, &series));
+          } else {
+            HW_RETURN_IF_ERROR(ReadSamples(conn, candidate, selection.start_ms, selection.end_ms,
+                                           &series.samples));
+          }
+          if (series.samples.empty() && series.buckets.empty()) continue;
           series.labels = labels;
           series.type = candidate.type;
           out.push_back(std::move(series));

@@ -19,6 +19,10 @@ namespace hivewatch::sqlite {
 
 Result<std::vector<SeriesSamples>> SelectSeriesOn(Connection& conn,
                                                   const SeriesSelection& selection);
+// SelectSeries with the hour rollups (sqlite_schema.h) of the hours wholly inside the window;
+// merged series (several stored ids) come raw.
+Result<std::vector<SeriesRollups>> SelectRollupsOn(Connection& conn,
+                                                   const SeriesSelection& selection);
 Result<std::vector<Labels>> ListSeriesOn(Connection& conn, const SeriesSelection& selection);
 Result<std::vector<SeriesSamples>> LatestSamplesOn(Connection& conn,
                                                    const std::vector<LabelMatcher>& matchers,

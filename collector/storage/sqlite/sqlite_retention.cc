@@ -21,7 +21,12 @@ constexpr const char* kDeleteOldHeads = "DELETE FROM head_chunks WHERE max_ts < 
 // A series without a head has no samples (every sealed chunk ends before its series' head).
 constexpr const char* kDeleteEmptySeries =
     "DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM head_chunks h WHERE h.series_id = "
-    "series.id) AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.series_id = series.id)";
+    "series.id) AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.series_id = series.id) "
+    "AND NOT EXISTS (SELECT 1 FROM rollups r WHERE r.series_id = series.id)";
+// Rollups of hours that ended by ?1.
+constexpr const char* kDeleteOldRollups =
+    "DELETE FROM rollups WHERE (series_id, bucket) IN (SELECT series_id, bucket FROM rollups "
+    "WHERE bucket <= ?1 - 3600000 LIMIT ?2)";
 constexpr const char* kOldLogs = "SELECT id, message FROM logs WHERE ts < ?1 LIMIT ?2";
 // External-content FTS5: a row leaves the index by a 'delete' with its indexed values.
 constexpr const char* kUnindexLog =
@@ -174,6 +179,21 @@ Result<RetentionResult> ApplyRetentionOn(Connection& db, const RetentionOptions&
   r.bytes_before = *used;
   if (options.max_age_ms > 0) {
     HW_RETURN_IF_ERROR(DeleteOlderThan(db, now_ms - options.max_age_ms, &r));
+  }
+  if (options.rollup_max_age_ms > 0) {
+    const int64_t cutoff = now_ms - options.rollup_max_age_ms;
+    for (;;) {
+      int64_t rows = 0;
+      HW_RETURN_IF_ERROR(InTransaction(
+          db, [&]() { return RunCount(db, kDeleteOldRollups, cutoff, true, &rows); }));
+      r.rollups += rows;
+      if (rows == 0) break;
+    }
+    HW_RETURN_IF_ERROR(InTransaction(db, [&]() -> Status {
+      HW_RETURN_IF_ERROR(db.Exec(kDeleteEmptySeries));
+      r.series += sqlite3_changes(db.db());
+      return Status::Ok();
+    }));
   }
   if (options.max_bytes > 0) {
     for (int step = 0; step < kMaxCapSteps; ++step) {

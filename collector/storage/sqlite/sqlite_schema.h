@@ -23,6 +23,14 @@ inline constexpr int64_t WindowStart(int64_t ts_ms) {
   return (ts_ms % kChunkWindowMs < 0 ? q - 1 : q) * kChunkWindowMs;
 }
 
+// Rollups (Storage::SelectRollups): one row per series and hour with samples, summarising
+// exactly the samples of that hour, for the hours that lie wholly before the series' head chunk
+// (the head is read raw). The writer rebuilds the hours of a window in the transaction that
+// seals or rewrites one of its chunks (SqliteChunkWriter::BuildRollups), so a row always
+// matches the chunks beside it; retention drops rows later than chunks (rollup_max_age_ms).
+inline constexpr int64_t kRollupBucketMs = 3600 * 1000;
+static_assert(kChunkWindowMs % kRollupBucketMs == 0, "buckets must not straddle chunk windows");
+
 inline constexpr int kLogZoneBits = 12;  // 4096 log ids per zone
 
 // Logs: `id` is the arrival order (ids increase in batch order). One secondary index (ts) keeps
@@ -101,6 +109,23 @@ CREATE TABLE IF NOT EXISTS head_chunks (
   data      BLOB NOT NULL
 );
 
+-- Added after version 2 shipped, without a version change: a database without it gets it
+-- empty (older data is then read raw, still exact).
+CREATE TABLE IF NOT EXISTS rollups (
+  series_id INTEGER NOT NULL,
+  bucket    INTEGER NOT NULL,  -- start of the hour (ms)
+  count     INTEGER NOT NULL,
+  min       REAL,              -- NULL: NaN
+  max       REAL,
+  sum       REAL,
+  first_ts  INTEGER NOT NULL,
+  first     REAL,
+  last_ts   INTEGER NOT NULL,
+  last      REAL,
+  PRIMARY KEY (series_id, bucket)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rollups_by_bucket ON rollups (bucket);  -- retention
+
 CREATE TABLE IF NOT EXISTS hosts (
   host          TEXT PRIMARY KEY,
   agent_id      TEXT NOT NULL,
@@ -148,6 +173,16 @@ inline constexpr const char* kChunksOfWindow =
     "ORDER BY min_ts";
 inline constexpr const char* kRewriteChunk =
     "UPDATE chunks SET min_ts = ?2, max_ts = ?3, count = ?4, data = ?5 WHERE id = ?1";
+// Where every sealed chunk begins, for building the rollups of older data once.
+inline constexpr const char* kChunkStarts =
+    "SELECT series_id, min_ts FROM chunks ORDER BY series_id, min_ts";
+inline constexpr const char* kRollupsExist =
+    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'rollups'";
+inline constexpr const char* kDeleteRollups =
+    "DELETE FROM rollups WHERE series_id = ?1 AND bucket >= ?2 AND bucket < ?3";
+inline constexpr const char* kInsertRollup =
+    "INSERT INTO rollups (series_id, bucket, count, min, max, sum, first_ts, first, last_ts, last) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 // Version 1's table of samples, one row per sample (value NULL for NaN); read once by the
 // migration to version 2, then dropped.

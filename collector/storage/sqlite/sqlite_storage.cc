@@ -85,7 +85,13 @@ Status ConfigureWriter(Connection& conn, bool synchronous_full) {
                       " is newer than this collector supports (" +
                       std::to_string(sqlite_schema::kVersion) + ")");
     }
+    auto had_rollups = conn.QueryInt(sqlite_schema::kRollupsExist);
+    if (!had_rollups.ok()) return had_rollups.status();
     HW_RETURN_IF_ERROR(conn.Exec(sqlite_schema::kCreate));
+    if (*version == sqlite_schema::kVersion && *had_rollups == 0) {
+      spdlog::info("storage: building hour rollups of the stored samples (once)");
+      HW_RETURN_IF_ERROR(sqlite::BackfillRollups(conn));
+    }
     if (*version == 1) {
       spdlog::info("storage: migrating samples to compressed chunks (schema version 1 to {})",
                    sqlite_schema::kVersion);
@@ -311,12 +317,12 @@ void SqliteStorage::RunRetention(int64_t now_ms, PendingRetention* request) {
   samples_ -= result->samples;
   series_ -= result->series;
   log_lines_ -= result->log_lines;
-  if (result->samples + result->log_lines + result->batch_ids > 0) {
+  if (result->samples + result->log_lines + result->batch_ids + result->rollups > 0) {
     spdlog::info(
-        "storage: retention removed {} samples, {} series, {} log lines and {} batch ids; "
-        "{} bytes in use (was {})",
-        result->samples, result->series, result->log_lines, result->batch_ids, result->bytes_after,
-        result->bytes_before);
+        "storage: retention removed {} samples, {} hour rollups, {} series, {} log lines and {} "
+        "batch ids; {} bytes in use (was {})",
+        result->samples, result->rollups, result->series, result->log_lines, result->batch_ids,
+        result->bytes_after, result->bytes_before);
   }
   if (request != nullptr) request->result = *result;
 }
@@ -450,6 +456,8 @@ Status SqliteStorage::CommitGroup(const std::vector<PendingAppend*>& group) {
     const int rc = index->Run();
     if (rc != SQLITE_DONE) return fail_all(db.Error(rc, "indexing log messages"));
   }
+  status = chunk_writer_->BuildRollups();
+  if (!status.ok()) return fail_all(status);
   status = Run(db, "COMMIT");
   if (!status.ok()) return fail_all(status);
   return Status::Ok();
@@ -705,6 +713,16 @@ Result<std::vector<HostInfo>> SqliteStorage::ListHosts() {
   }
   if (rc != SQLITE_DONE) return (*reader)->Error(rc, "listing hosts");
   return hosts;
+}
+
+Result<std::vector<SeriesRollups>> SqliteStorage::SelectRollups(const SeriesSelection& selection,
+                                                                int64_t bucket_ms) {
+  if (bucket_ms != sqlite_schema::kRollupBucketMs) {
+    return Storage::SelectRollups(selection, bucket_ms);
+  }
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  return sqlite::SelectRollupsOn(**reader, selection);
 }
 
 Result<std::vector<SeriesSamples>> SqliteStorage::SelectSeries(const SeriesSelection& selection) {

@@ -54,6 +54,8 @@ class SqliteStorage final : public Storage {
   Result<std::vector<LogCount>> CountLogs(const LogQuery& filter, int64_t step_ms) override;
   Result<std::vector<HostInfo>> ListHosts() override;
   Result<std::vector<SeriesSamples>> SelectSeries(const SeriesSelection& selection) override;
+  Result<std::vector<SeriesRollups>> SelectRollups(const SeriesSelection& selection,
+                                                   int64_t bucket_ms) override;
   Result<std::vector<Labels>> ListSeries(const SeriesSelection& selection) override;
   Result<std::vector<SeriesSamples>> LatestSamples(const std::vector<LabelMatcher>& matchers,
                                                    int64_t at_ms, int64_t lookback_ms) override;

@@ -91,6 +91,7 @@ void CheckSameSettings(const CollectorConfig& a, const CollectorConfig& b) {
   CHECK(a.storage.retention.max_age_ms == b.storage.retention.max_age_ms);
   CHECK(a.storage.retention.max_bytes == b.storage.retention.max_bytes);
   CHECK(a.storage.retention.interval_ms == b.storage.retention.interval_ms);
+  CHECK(a.storage.retention.rollup_max_age_ms == b.storage.retention.rollup_max_age_ms);
   CHECK(a.storage.clickhouse.url == b.storage.clickhouse.url);
   CHECK(a.storage.clickhouse.database == b.storage.clickhouse.database);
   CHECK(a.storage.clickhouse.user == b.storage.clickhouse.user);
@@ -117,6 +118,7 @@ TEST_CASE("the built-in defaults are the documented ones", "[config]") {
   CHECK(c.storage.backend == "sqlite");
   CHECK(c.storage.synchronous_full);
   CHECK(c.storage.retention.max_age_ms == 15LL * 86400 * 1000);
+  CHECK(c.storage.retention.rollup_max_age_ms == 400LL * 86400 * 1000);
   CHECK(c.storage.retention.max_bytes == 0);
   CHECK(c.storage.retention.interval_ms == 60000);
   CHECK(c.write_timeout_ms == 30000);
@@ -342,6 +344,9 @@ TEST_CASE("storage retention keys are checked and 0s keeps data forever", "[conf
   Result<CollectorConfig> forever = Load("[storage]\nretention = \"0s\"\n");
   REQUIRE(forever.ok());
   CHECK(forever->storage.retention.max_age_ms == 0);
+  Result<CollectorConfig> rollups = Load("[storage]\nrollup_retention = \"730d\"\n");
+  REQUIRE(rollups.ok());
+  CHECK(rollups->storage.retention.rollup_max_age_ms == 2 * 365LL * 86400 * 1000);
   CHECK(LoadError("[storage]\nretention = \"soon\"\n").rfind("storage.retention: invalid", 0) == 0);
   CHECK(LoadError("[storage]\nmax_bytes = 1000\n") ==
         "storage.max_bytes: must be 0 (no cap) or at least 1048576 (1 MiB)");
@@ -498,7 +503,7 @@ TEST_CASE("every commented setting in collector.toml is a valid one when uncomme
       ++settings;
     }
   }
-  CHECK(settings == 33);  // listen … storage.retention_interval, storage.clickhouse.*, tls, limits, query
+  CHECK(settings == 34);  // listen … storage.rollup_retention, storage.clickhouse.*, tls, limits, query
   Result<CollectorConfig> r = Load(uncommented);
   INFO(uncommented);
   INFO(r.status().message());

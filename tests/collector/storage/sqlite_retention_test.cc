@@ -116,7 +116,8 @@ TEST_CASE("retention by age deletes old samples, logs and batch ids and nothing 
           "[storage][sqlite][retention]") {
   RetentionOptions retention;
   retention.max_age_ms = 2 * kDay;
-  retention.interval_ms = 0;  // only when asked
+  retention.rollup_max_age_ms = 2 * kDay;  // a series goes when its rollups go too
+  retention.interval_ms = 0;               // only when asked
   Store s(retention);
   const int64_t cutoff = kNow - 2 * kDay;
   // "gone": only old samples (sealed chunks and a head); "kept": old and new ones.
@@ -177,6 +178,52 @@ TEST_CASE("retention by age deletes old samples, logs and batch ids and nothing 
   CHECK(IndexConsistent(s.db_path()));
 }
 
+TEST_CASE("hour rollups outlive the samples and go by their own age",
+          "[storage][sqlite][retention][rollups]") {
+  RetentionOptions retention;
+  retention.max_age_ms = 2 * kDay;
+  retention.rollup_max_age_ms = 5 * kDay;
+  retention.interval_ms = 0;
+  Store s(retention);
+  // Four days of one sample a minute, pushed an hour at a time.
+  const int64_t start = kNow - 4 * kDay;
+  for (int64_t t = start; t < kNow; t += kHour) {
+    AppendOk(*s.storage, MakeBatch(std::to_string(t), {}, {Series("m", t, t + kHour, 60000)}),
+             kNow);
+  }
+  SeriesSelection sel;
+  sel.matchers = {{"__name__", LabelMatcher::Op::kEq, "m"}};
+  sel.start_ms = start;
+  sel.end_ms = kNow;
+  auto buckets_before = [&](int64_t before) {
+    auto got = s.storage->SelectRollups(sel, kHour);
+    REQUIRE(got.ok());
+    REQUIRE(got->size() == 1);
+    int64_t n = 0;
+    for (const RollupBucket& b : got->front().buckets) {
+      CHECK(b.count == 60);
+      n += b.start_ms < before ? 1 : 0;
+    }
+    return n;
+  };
+  CHECK(buckets_before(kNow - 2 * kDay) == 48);
+
+  auto r = s.storage->ApplyRetention(kNow);
+  REQUIRE(r.ok());
+  CHECK(r->samples > 0);
+  CHECK(r->rollups == 0);
+  CHECK(SamplesOf(*s.storage, "m").front().ts_ms >= kNow - 2 * kDay - 2 * kHour);
+  CHECK(buckets_before(kNow - 2 * kDay) == 48);  // the hours whose samples are gone
+
+  // Two days later the rollups' own age limit (5 days) reaches the first day.
+  r = s.storage->ApplyRetention(kNow + 2 * kDay);
+  REQUIRE(r.ok());
+  CHECK(r->rollups == 24);
+  CHECK(buckets_before(kNow - 3 * kDay) == 0);
+  CHECK(buckets_before(kNow - 2 * kDay) == 24);
+  CHECK(r->series == 0);
+}
+
 TEST_CASE("the size cap deletes the oldest data until the database fits and shrinks the file",
           "[storage][sqlite][retention]") {
   RetentionOptions retention;
@@ -232,6 +279,7 @@ TEST_CASE("the size cap deletes the oldest data until the database fits and shri
 TEST_CASE("retention also runs on its own every interval", "[storage][sqlite][retention]") {
   RetentionOptions retention;
   retention.max_age_ms = kDay;
+  retention.rollup_max_age_ms = kDay;
   retention.interval_ms = 50;
   Store s(retention);
   // Timestamps relative to the real clock, as the timer uses it.
