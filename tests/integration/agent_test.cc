@@ -3,9 +3,9 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
-#include <regex>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "agent/ship/spool.h"
@@ -90,10 +90,10 @@ TEST_CASE("the agent spools through a collector outage and every batch arrives o
   collector.Start();
   TempDir state;
   const std::string log_path = state.path() + "/agent.log";
-  Process agent = Process::Start({AgentBinary(), "--collector", collector.url(), "--token", ingest,
-                                  "--host", "agent-itest", "--interval", "1s", "--state-dir",
-                                  state.path() + "/state"},
-                                 state.path() + "/agent.out", log_path);
+  Process agent = Process::Start(
+      {AgentBinary(), "--config", "/dev/null", "--collector", collector.url(), "--token", ingest,
+       "--host", "agent-itest", "--interval", "1s", "--state-dir", state.path() + "/state"},
+      state.path() + "/agent.out", log_path);
   bool shipped = WaitFor([&] { return Batches(collector.url(), read, "agent-itest") >= 2; },
                          std::chrono::seconds(20));
   INFO("agent log:\n" << ReadFile(log_path) << "\ncollector log:\n" << collector.log());
@@ -196,9 +196,9 @@ TEST_CASE("after kill -9 the agent resends its backlog and skips a corrupted rec
   collector.Stop();  // the port is known; the collector is away while the backlog builds up
   TempDir dir;
   const std::string state = dir.path() + "/state";
-  const std::vector<std::string> argv = {AgentBinary(), "--collector", collector.url(), "--token",
-                                         ingest, "--host", "agent-crash", "--interval", "1s",
-                                         "--state-dir", state};
+  const std::vector<std::string> argv = {
+      AgentBinary(), "--config",    "/dev/null",  "--collector", collector.url(), "--token", ingest,
+      "--host",      "agent-crash", "--interval", "1s",          "--state-dir",   state};
   Process agent = Process::Start(argv, dir.path() + "/agent.out", dir.path() + "/agent1.log");
   REQUIRE(WaitFor([&] { return CountSpooled(state + "/spool", dir.path() + "/copy") >= 3; },
                   std::chrono::seconds(30)));
